@@ -1,0 +1,162 @@
+"""Command line: thin wrappers over :mod:`extractor.pipeline`.
+
+Exit codes: 0 success; 1 the input (or an option) could not be used and
+nothing was written; 2 wrong usage; 3 a batch where some records failed
+(each reported on stderr, every other record written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TextIO
+
+from . import __version__
+from .errors import ExtractorError
+from .output import to_json, to_tree
+from .readers import FORMATS, MAX_DOCUMENT_BYTES, MAX_RECORD_CHARS
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
+
+
+def _error(message: str) -> None:
+    print(f"extractor: error: {' '.join(str(message).split())}", file=sys.stderr)
+
+
+@contextmanager
+def _output(path: str | None) -> Iterator[TextIO]:
+    if path is None or path == "-":
+        yield sys.stdout
+        return
+    tmp = f"{path}.part"
+    try:
+        handle = open(tmp, "w", encoding="utf-8")  # noqa: SIM115 - renamed into place below
+    except OSError as e:
+        raise ExtractorError(f"cannot write output ({e.strerror or e})", where=path) from e
+    try:
+        yield handle
+    except BaseException:
+        handle.close()
+        os.unlink(tmp)
+        raise
+    handle.close()
+    os.replace(tmp, path)
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    from .pipeline import iter_parse
+
+    is_batch, results = iter_parse(
+        args.path,
+        fmt=args.input_format,
+        encoding=args.encoding,
+        max_bytes=args.max_bytes,
+        max_chars=args.max_chars,
+    )
+    failures = 0
+    done = 0
+    progress = None
+    show = args.progress if args.progress is not None else sys.stderr.isatty()
+    if is_batch and show:
+        from tqdm import tqdm
+
+        progress = tqdm(unit=" trials", file=sys.stderr, mininterval=0.5, dynamic_ncols=True)
+    try:
+        with _output(args.output) as out:
+            for item in results:
+                if progress is not None:
+                    progress.update(1)
+                if isinstance(item, ExtractorError):
+                    failures += 1
+                    if progress is not None:
+                        progress.write(f"extractor: skipped {item}", file=sys.stderr)
+                    else:
+                        print(f"extractor: skipped {item}", file=sys.stderr)
+                    if not is_batch:
+                        raise item
+                    continue
+                done += 1
+                if args.format == "tree":
+                    out.write(to_tree(item))
+                    if is_batch:
+                        out.write("\n")
+                elif is_batch:
+                    out.write(to_json(item, indent=None) + "\n")
+                else:
+                    out.write(to_json(item, indent=2) + "\n")
+    finally:
+        if progress is not None:
+            progress.close()
+    if failures and is_batch:
+        print(f"extractor: {done} trials parsed, {failures} skipped", file=sys.stderr)
+        return EXIT_PARTIAL
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="extractor",
+        description="Turn clinical-trial eligibility criteria into structured, executable rules.",
+    )
+    parser.add_argument("--version", action="version", version=f"extractor {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser(
+        "parse",
+        help="segment a protocol's eligibility criteria into a tree of criteria",
+        description=(
+            "Read a registry page saved as text, bare eligibility text, ClinicalTrials.gov legacy XML "
+            "or API v2 JSON, or JSON Lines (one trial per line), and print the criteria tree: one JSON "
+            "object for one trial, JSON Lines for many."
+        ),
+    )
+    p.add_argument("path", help="input file, or - for standard input")
+    p.add_argument("--format", choices=("json", "tree"), default="json", help="output: JSON (default) or an indented outline")
+    p.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
+    p.add_argument("--input-format", choices=FORMATS, default="auto", help="skip detection and read as this format")
+    p.add_argument("--encoding", default="utf-8", help="text encoding of the input (default utf-8)")
+    p.add_argument("--max-bytes", type=int, default=MAX_DOCUMENT_BYTES, help="largest single document read (bytes)")
+    p.add_argument("--max-chars", type=int, default=MAX_RECORD_CHARS, help="largest eligibility text of one trial (characters)")
+    prog = p.add_mutually_exclusive_group()
+    prog.add_argument("--progress", dest="progress", action="store_true", default=None, help="show a progress bar for batches")
+    prog.add_argument("--no-progress", dest="progress", action="store_false", help="never show a progress bar")
+    p.set_defaults(func=cmd_parse)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return int(args.func(args))
+    except ExtractorError as e:
+        _error(str(e))
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # the reader went away (e.g. `| head`): not an error of ours
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        except OSError:
+            pass
+        return EXIT_OK
+    except MemoryError:
+        _error("out of memory")
+        return EXIT_ERROR
+    except Exception as e:  # an internal bug: one line, never a traceback, unless --debug
+        if args.debug:
+            raise
+        _error(f"internal error: {type(e).__name__}: {e} (rerun with --debug and report it)")
+        return 70
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

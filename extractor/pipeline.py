@@ -1,0 +1,103 @@
+"""The stages wired together: read -> clean -> segment -> (tag, context, logic).
+
+This is the importable API the CLI wraps::
+
+    from extractor import parse_file, parse_text
+    trial = parse_file("examples/NCT06581081.txt")
+    trial.find("inclusion/9/1").text
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from .clean import clean
+from .errors import ExtractorError, InputError, SegmentationError
+from .model import ParsedTrial, StructuredFields, TrialRecord
+from .readers import MAX_DOCUMENT_BYTES, MAX_RECORD_CHARS, open_input, read_bare_text
+from .segment import MAX_DEPTH, segment
+from .structured import structured_criteria
+
+
+def parse_record(record: TrialRecord, *, max_depth: int = MAX_DEPTH) -> ParsedTrial:
+    """Clean and segment one trial's eligibility text; add its structured criteria."""
+    cleaned = clean(record.eligibility)
+    try:
+        criteria, headings = segment(cleaned.text, max_depth=max_depth)
+    except ExtractorError as e:
+        raise e.at(record.source) from e
+    except RecursionError as e:  # pragma: no cover - the segmenter is iterative
+        raise SegmentationError("criteria nested too deeply", where=record.source) from e
+    if record.source_offset is not None:
+        base = record.source_offset
+        for node in (n for root in criteria for n in root.walk()):
+            if node.span is not None:
+                s, e = cleaned.span_to_original(*node.span)
+                node.source_span = (base + s, base + e)
+    extra, warnings = structured_criteria(record.structured)
+    return ParsedTrial(
+        trial_id=record.trial_id,
+        source=record.source,
+        format=record.format,
+        eligibility_text=cleaned.text,
+        criteria=criteria + extra,
+        headings=headings,
+        structured=record.structured,
+        title=record.title,
+        warnings=warnings,
+    )
+
+
+def parse_text(
+    text: str,
+    *,
+    trial_id: str | None = None,
+    structured: StructuredFields | None = None,
+    source: str = "<text>",
+) -> ParsedTrial:
+    """Parse bare eligibility text given as a string."""
+    record = read_bare_text(text, source, MAX_RECORD_CHARS)
+    record.trial_id = trial_id
+    if structured is not None:
+        record.structured = structured
+    return parse_record(record)
+
+
+def iter_parse(
+    path: str | Path,
+    *,
+    fmt: str = "auto",
+    encoding: str = "utf-8",
+    max_bytes: int = MAX_DOCUMENT_BYTES,
+    max_chars: int = MAX_RECORD_CHARS,
+) -> tuple[bool, Iterator[ParsedTrial | ExtractorError]]:
+    """Parse every trial in ``path``; a trial that fails is yielded as its error.
+
+    Returns ``(is_batch, results)``. Raises for a problem with the whole input.
+    """
+    batch = open_input(path, fmt=fmt, encoding=encoding, max_bytes=max_bytes, max_chars=max_chars)
+
+    def results() -> Iterator[ParsedTrial | ExtractorError]:
+        for item in batch.records:
+            if isinstance(item, ExtractorError):
+                yield item
+                continue
+            try:
+                yield parse_record(item)
+            except ExtractorError as e:
+                yield e
+
+    return batch.is_batch, results()
+
+
+def parse_file(path: str | Path, **options: object) -> ParsedTrial:
+    """Parse a file holding exactly one trial (raises on error or on a batch)."""
+    is_batch, results = iter_parse(path, **options)  # type: ignore[arg-type]
+    items = list(results)
+    if is_batch and len(items) != 1:
+        raise InputError(f"holds {len(items)} trials; use iter_parse for a batch", where=str(path))
+    item = items[0]
+    if isinstance(item, ExtractorError):
+        raise item
+    return item

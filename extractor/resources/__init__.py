@@ -1,0 +1,1 @@
+"""Rule data shipped with the package (JSONL), read by :mod:`extractor.rules`."""
