@@ -188,6 +188,8 @@ class _Level:
     nodes: list[_Node]
     last: int | None = None
     leadin: bool = False
+    para_indents: list[int] = field(default_factory=list)
+    """Indentations of unmarked paragraphs that joined this list as siblings."""
 
 
 _PARA: tuple[str, ...] = ("para",)
@@ -271,13 +273,21 @@ class _Builder:
             stripped = tail.lstrip(" \t-–")
             if not stripped:
                 return rule, e, e
-            if stripped[0] == ":" or (tail.startswith((" - ", " – ")) and rule.kind == "subheading"):
-                colon = h_end + (len(tail) - len(stripped)) + (1 if stripped[0] == ":" else 0)
-                rest = colon
+            colon = tail.find(":")
+            qualifier = tail[:colon] if colon >= 0 else tail
+            # "Inclusion Criteria - Patient:", "INCLUSION CRITERIA (Phase 2):", "Exclusion criteria - Donor"
+            if (
+                len(qualifier) <= 60
+                and not re.search(r"[.;!?]", qualifier)
+                and (colon >= 0 or qualifier.lstrip()[:1] in ("-", "–", "(", ",") or not qualifier.strip())
+                and (colon >= 0 or len(qualifier) <= 40)
+            ):
+                h_end = h_end + colon + 1 if colon >= 0 else e
+                rest = h_end
                 while rest < e and text[rest] in " \t":
                     rest += 1
-                return rule, colon, rest
-            if stripped[0] == "-" or text[h_end - 1] == ":":
+                return rule, h_end, rest
+            if text[h_end - 1] == ":":
                 return rule, h_end, h_end
         return None
 
@@ -377,7 +387,9 @@ class _Builder:
         node_text_leadin = bool(_LEADIN_END.search(self.text, max(text_start, line.end - 60), line.end))
         for k in range(len(self.stack) - 1, -1, -1):
             level = self.stack[k]
-            if level.style != _PARA or abs(level.indent - indent) > 1:
+            if not (level.style == _PARA and abs(level.indent - indent) <= 1) and not any(
+                abs(i - indent) <= 1 for i in level.para_indents
+            ):
                 continue
             if node_text_leadin and level.leadin and level.parent is not None and level.parent.leadin_para:
                 continue  # "Hepatic:" after "Hematopoietic:"'s children: a sibling of the lead-in
@@ -399,6 +411,9 @@ class _Builder:
         self._add_para(level, line, text_start)
 
     def _add_para(self, level: _Level, line: Line, start: int) -> None:
+        same = level.style == _PARA and abs(level.indent - line.indent) <= 1
+        if not same and line.indent not in level.para_indents:
+            level.para_indents.append(line.indent)
         node = _Node(
             Criterion(id="", section=self.section, text="", span=(start, line.end), heading=self.heading_text),
             _PARA,
@@ -472,12 +487,23 @@ class _Builder:
             self._add_para(level, line, line.text_start)
             return True
         if cur.style != _PARA and line.indent > cur.indent:
-            # indented under a list item: more of its text, or (after its children) a note on it
-            if not cur.children_nodes:
-                self._extend(cur, line)
-            else:
-                level = self._push_child(cur, _PARA, line.indent, line)
-                self._add_para(level, line, line.text_start)
+            # indented under a list item: more of its text when the item's sentence
+            # runs on, else a new paragraph (registry XML keeps a list's
+            # indentation for the text that follows the list)
+            s, e = cur.crit.span or (0, 0)
+            first = self.text[line.text_start]
+            if e > s and (first.islower() or _CONNECTOR_END.search(self.text, max(s, e - 25), e)):
+                if not cur.children_nodes:
+                    self._extend(cur, line)
+                else:
+                    level = self._push_child(cur, _PARA, line.indent, line)
+                    self._add_para(level, line, line.text_start)
+                return True
+            del self.stack[1:]
+            root = self.stack[0]
+            if root.style is None:
+                root.style, root.indent = _PARA, line.indent
+            self._add_para(root, line, line.text_start)
             return True
         return False
 
