@@ -4,9 +4,9 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .errors import ExtractorError, FormatError, InputError, SegmentationError  # noqa: E402
-from .model import Criterion, ParsedTrial, StructuredFields, TrialRecord  # noqa: E402
-from .pipeline import iter_parse, parse_file, parse_record, parse_text  # noqa: E402
+from .errors import ExtractorError, FormatError, InputError, SegmentationError
+from .model import Criterion, ParsedTrial, StructuredFields, TrialRecord
+from .pipeline import iter_parse, parse_file, parse_record, parse_text
 
 __all__ = [
     "Criterion",

@@ -73,8 +73,8 @@ for _i in range(0x2000, 0x200B):  # en quad .. hair space
     _CHAR_MAP[chr(_i)] = " "
 for _i in range(0xFF01, 0xFF5F):  # full-width ASCII
     _CHAR_MAP[chr(_i)] = chr(_i - 0xFEE0)
-for _i in list(range(0x00, 0x09)) + list(range(0x0E, 0x20)) + [0x7F] + list(range(0x80, 0x85)) + list(
-    range(0x86, 0xA0)
+for _i in (
+    list(range(0x00, 0x09)) + list(range(0x0E, 0x20)) + [0x7F] + list(range(0x80, 0x85)) + list(range(0x86, 0xA0))
 ):  # C0/C1 controls other than tab and line ends
     _CHAR_MAP[chr(_i)] = ""
 

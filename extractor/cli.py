@@ -11,7 +11,7 @@ import argparse
 import os
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import TextIO
 
 from . import __version__
@@ -115,14 +115,20 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     p.add_argument("path", help="input file, or - for standard input")
-    p.add_argument("--format", choices=("json", "tree"), default="json", help="output: JSON (default) or an indented outline")
+    p.add_argument(
+        "--format", choices=("json", "tree"), default="json", help="output: JSON (default) or an indented outline"
+    )
     p.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
     p.add_argument("--input-format", choices=FORMATS, default="auto", help="skip detection and read as this format")
     p.add_argument("--encoding", default="utf-8", help="text encoding of the input (default utf-8)")
     p.add_argument("--max-bytes", type=int, default=MAX_DOCUMENT_BYTES, help="largest single document read (bytes)")
-    p.add_argument("--max-chars", type=int, default=MAX_RECORD_CHARS, help="largest eligibility text of one trial (characters)")
+    p.add_argument(
+        "--max-chars", type=int, default=MAX_RECORD_CHARS, help="largest eligibility text of one trial (characters)"
+    )
     prog = p.add_mutually_exclusive_group()
-    prog.add_argument("--progress", dest="progress", action="store_true", default=None, help="show a progress bar for batches")
+    prog.add_argument(
+        "--progress", dest="progress", action="store_true", default=None, help="show a progress bar for batches"
+    )
     prog.add_argument("--no-progress", dest="progress", action="store_false", help="never show a progress bar")
     p.set_defaults(func=cmd_parse)
     return parser
@@ -143,10 +149,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         # the reader went away (e.g. `| head`): not an error of ours
-        try:
+        with suppress(OSError):
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115
-        except OSError:
-            pass
         return EXIT_OK
     except MemoryError:
         _error("out of memory")

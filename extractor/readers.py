@@ -183,9 +183,7 @@ def _check_text(text: Any, where: str, max_chars: int, field: str = "criteria") 
     if not text.strip():
         raise FormatError(f"eligibility criteria are empty ({field})", where=where)
     if len(text) > max_chars:
-        raise FormatError(
-            f"eligibility text is {len(text):,} characters; the limit is {max_chars:,}", where=where
-        )
+        raise FormatError(f"eligibility text is {len(text):,} characters; the limit is {max_chars:,}", where=where)
     return text
 
 
@@ -286,7 +284,9 @@ def read_ctgov_xml(text: str, name: str, max_chars: int = MAX_RECORD_CHARS) -> I
     try:
         root = SafeET.fromstring(text)
     except DefusedXmlException as e:
-        raise FormatError(f"XML refused for safety ({type(e).__name__}: entities or DTDs are not allowed)", where=name) from e
+        raise FormatError(
+            f"XML refused for safety ({type(e).__name__}: entities or DTDs are not allowed)", where=name
+        ) from e
     except SafeET.ParseError as e:
         raise FormatError(f"malformed XML ({e})", where=name) from e
     except RecursionError as e:
@@ -294,7 +294,9 @@ def read_ctgov_xml(text: str, name: str, max_chars: int = MAX_RECORD_CHARS) -> I
     studies = [root] if root.tag == "clinical_study" else list(root.iter("clinical_study"))
     if not studies:
         if root.find(".//eligibility") is None:
-            raise FormatError(f"XML is not a ClinicalTrials.gov study (root <{root.tag}> has no <eligibility>)", where=name)
+            raise FormatError(
+                f"XML is not a ClinicalTrials.gov study (root <{root.tag}> has no <eligibility>)", where=name
+            )
         studies = [root]
     for i, study in enumerate(studies, 1):
         trial_id = (_xml_text(study, "id_info/nct_id") or "").strip() or None

@@ -89,9 +89,7 @@ def _choice(row: dict[str, Any], key: str, allowed: tuple[str, ...]) -> str:
 
 
 def parse_heading_rules(text: str | None = None) -> tuple[HeadingRule, ...]:
-    rows = read_jsonl(
-        "sections.jsonl", required={"section": str, "kind": str, "pattern": str}, text=text
-    )
+    rows = read_jsonl("sections.jsonl", required={"section": str, "kind": str, "pattern": str}, text=text)
     return tuple(
         HeadingRule(
             section=_choice(r, "section", ("inclusion", "exclusion", "unspecified")),

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .errors import SegmentationError
 from .model import Criterion, Heading
@@ -57,6 +58,8 @@ _LEADIN_END = re.compile(
     r"(?::|\b(?:the\s+following|as\s+follows|following\s+criteria|below|either|any\s+of)\s*[.:]?)\s*$",
     re.IGNORECASE,
 )
+_NON_SPACE = re.compile(r"\S+")
+_HEADING_WORDS = re.compile(r"inclusion|exclusion|eligib|characteristics|therap|entry", re.IGNORECASE)
 _OR_END = re.compile(r"(?:\bor|\band/or)\s*[.,;:]?\s*$", re.IGNORECASE)
 _AND_END = re.compile(r"\band\s*[.,;:]?\s*$", re.IGNORECASE)
 _NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
@@ -102,11 +105,10 @@ def _parse_marker(text: str, pos: int, end: int) -> Marker | None:
     content = m.end()
     while content < end and text[content] in " \t":
         content += 1
-    if content >= end:
-        # A marker alone on its line is text (e.g. a lone "-" divider), except
-        # a numbered label with its text on the next line.
-        if m.group("bullet"):
-            return None
+    if content >= end and m.group("bullet"):
+        # A bullet alone on its line is text (e.g. a "-" divider); a numbered
+        # label alone on its line is a label whose text follows.
+        return None
     if m.group("bullet"):
         b = m.group("bullet")
         return Marker(("bullet", b[0] * min(len(b), 2)), None, m.start(), m.end(), content)
@@ -139,14 +141,10 @@ def _ordinal_marker(o: str, sep: str, start: int, end: int, content: int) -> Mar
 def split_lines(text: str) -> list[Line]:
     """Classify every line of ``text`` (blank lines included, with ``end == text_start``)."""
     lines: list[Line] = []
-    pos = 0
-    n = len(text)
-    number = 0
-    for m in _LINE.finditer(text):
+    for number, m in enumerate(_LINE.finditer(text), 1):
         start, stop = m.span()
         if start == stop:
             break
-        number += 1
         line_end = stop - 1 if text[stop - 1] == "\n" else stop
         s = start
         while s < line_end and text[s] in " \t":
@@ -156,9 +154,6 @@ def split_lines(text: str) -> list[Line]:
             e -= 1
         marker = _parse_marker(text, s, e) if s < e else None
         lines.append(Line(number, start, e, s, s - start, marker))
-        pos = stop
-    if pos < n:  # pragma: no cover - _LINE consumes everything
-        raise SegmentationError("internal: text not fully split into lines")
     return lines
 
 
@@ -205,6 +200,7 @@ class _Builder:
     ) -> None:
         self.text = text
         self.rules = headings
+        self.any_heading = _any_of(headings)
         self.cues = cues
         self.max_depth = max_depth
         self.section = "unspecified"
@@ -248,22 +244,22 @@ class _Builder:
             return level.nodes[-1] if level.nodes and level.style is not None else None
         return level.parent.children_nodes[-1] if level.parent.children_nodes else None
 
-    def _push_child(self, parent: _Node, style: tuple[str, ...], indent: int, line: Line, leadin: bool = False) -> _Level:
+    def _push_child(
+        self, parent: _Node, style: tuple[str, ...], indent: int, line: Line, leadin: bool = False
+    ) -> _Level:
         if len(self.stack) > self.max_depth:
-            raise SegmentationError(
-                f"list nesting deeper than {self.max_depth} levels", where=f"line {line.number}"
-            )
+            raise SegmentationError(f"list nesting deeper than {self.max_depth} levels", where=f"line {line.number}")
         level = _Level(style, indent, parent, [], leadin=leadin)
         self.stack.append(level)
         return level
 
     # -- classification -----------------------------------------------
-    def _heading(self, line: Line, content_start: int) -> tuple[HeadingRule, int, int] | None:
+    def _heading(self, line: Line, content_start: int, marked: bool = False) -> tuple[HeadingRule, int, int] | None:
         """Return (rule, heading_end, rest_start) when the line is a heading."""
         text = self.text
         s, e = content_start, line.end
-        if e - s > 250:
-            return None
+        if e - s > 250 or not self.any_heading.match(text, s, e):
+            return None  # one C-level match rejects the ordinary line
         for rule in self.rules:
             m = rule.pattern.match(text, s, e)
             if not m:
@@ -273,8 +269,12 @@ class _Builder:
             stripped = tail.lstrip(" \t-–")
             if not stripped:
                 return rule, e, e
+            if marked and not _HEADING_WORDS.search(m.group()):
+                continue  # "1. Patients must have all of the following:" is a lead-in item
             colon = tail.find(":")
             qualifier = tail[:colon] if colon >= 0 else tail
+            if rule.kind == "subheading" and qualifier.strip(" \t-–"):
+                continue  # "Prior therapy with:" is not the PDQ heading "PRIOR THERAPY:"
             # "Inclusion Criteria - Patient:", "INCLUSION CRITERIA (Phase 2):", "Exclusion criteria - Donor"
             if (
                 len(qualifier) <= 60
@@ -327,7 +327,8 @@ class _Builder:
         for exact in (True, False):
             for k in range(len(self.stack) - 1, -1, -1):
                 level = self.stack[k]
-                for style, ordinal in readings:
+                # a second reading ("i." as the letter i) only counts when it continues a list
+                for style, ordinal in readings if exact else readings[:1]:
                     if level.style != style:
                         continue
                     if exact:
@@ -374,7 +375,9 @@ class _Builder:
         level = self._push_child(last, style, indent, line)
         self._add(level, line, style, ordinal, marker)
 
-    def _add(self, level: _Level, line: Line, style: tuple[str, ...], ordinal: int | None, marker: Marker | None) -> None:
+    def _add(
+        self, level: _Level, line: Line, style: tuple[str, ...], ordinal: int | None, marker: Marker | None
+    ) -> None:
         start = marker.content_start if marker else line.text_start
         node = self._new_node(line, style, start, marker)
         if marker and marker.content_start >= line.end:
@@ -448,7 +451,7 @@ class _Builder:
             if line.end - line.text_start <= 250:
                 heading = self._heading(line, line.text_start)
                 if heading is None and line.marker is not None:
-                    heading = self._heading(line, line.marker.content_start)
+                    heading = self._heading(line, line.marker.content_start, marked=True)
                 if heading is not None and wrapped and text[heading[1] - 1] != ":":
                     heading = None
             if heading is not None:
@@ -510,9 +513,7 @@ class _Builder:
     def _on_heading(self, line: Line, rule: HeadingRule, h_end: int, rest: int) -> None:
         start = line.marker.start if (line.marker and line.marker.start == line.text_start) else line.text_start
         heading_text = self.text[start:h_end]
-        if rule.kind == "section":
-            self.section = rule.section
-        elif self.section == "unspecified":
+        if rule.kind == "section" or self.section == "unspecified":
             self.section = rule.section
         self.heading_text = " ".join(heading_text.strip(" :-–").split())
         self.headings.append(Heading(heading_text, (start, h_end), self.section, rule.kind))
@@ -585,6 +586,12 @@ def _split_top_level(text: str, start: int, end: int, sep: str) -> list[tuple[in
     if len(trimmed) >= 2 and any(b - a < 3 for a, b in trimmed):
         return [(trimmed[0][0], trimmed[-1][1])]
     return trimmed
+
+
+@lru_cache(maxsize=8)
+def _any_of(rules: tuple[HeadingRule, ...]) -> re.Pattern[str]:
+    """One pattern that matches where any heading rule could."""
+    return re.compile("|".join(f"(?:{r.pattern.pattern})" for r in rules), re.IGNORECASE)
 
 
 def _wrap_width(text: str) -> int | None:
@@ -685,14 +692,21 @@ def uncovered(text: str, criteria: list[Criterion], headings: list[Heading]) -> 
     for s, e in spans:
         covered[s:e] = b"\x01" * (e - s)
     out: list[tuple[int, int]] = []
-    start = None
-    for i, ch in enumerate(text):
-        miss = not covered[i] and not ch.isspace()
-        if miss and start is None:
-            start = i
-        elif not miss and start is not None:
-            out.append((start, i))
-            start = None
-    if start is not None:
-        out.append((start, len(text)))
+    for m in _NON_SPACE.finditer(text):
+        s, e = m.span()
+        if covered.find(0, s, e) < 0:
+            continue
+        i = s
+        while i < e:  # report the uncovered runs inside this word
+            if covered[i]:
+                i += 1
+                continue
+            j = i
+            while j < e and not covered[j]:
+                j += 1
+            if out and out[-1][1] == i:
+                out[-1] = (out[-1][0], j)
+            else:
+                out.append((i, j))
+            i = j
     return out

@@ -69,7 +69,9 @@ def structured_criteria(fields: StructuredFields) -> tuple[list[Criterion], list
     if fields.sex is not None and fields.sex.strip():
         sex = _sex(fields.sex)
         if sex is not None:
-            crit = Criterion(id="structured/sex", section="structured", text=f"Sex: {fields.sex}", span=None, value=fields.sex)
+            crit = Criterion(
+                id="structured/sex", section="structured", text=f"Sex: {fields.sex}", span=None, value=fields.sex
+            )
             crit.constraints.append(Constraint(dict(SEX_CONCEPT), "==", sex, None))
             out.append(crit)
         elif fields.sex.strip().lower() not in ("all", "both", "any"):
