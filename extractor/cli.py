@@ -70,13 +70,13 @@ def cmd_parse(args: argparse.Namespace) -> int:
                 if progress is not None:
                     progress.update(1)
                 if isinstance(item, ExtractorError):
+                    if not is_batch:
+                        raise item
                     failures += 1
                     if progress is not None:
                         progress.write(f"extractor: skipped {item}", file=sys.stderr)
                     else:
                         print(f"extractor: skipped {item}", file=sys.stderr)
-                    if not is_batch:
-                        raise item
                     continue
                 done += 1
                 if args.format == "tree":

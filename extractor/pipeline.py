@@ -33,8 +33,8 @@ def parse_record(record: TrialRecord, *, max_depth: int = MAX_DEPTH) -> ParsedTr
         base = record.source_offset
         for node in (n for root in criteria for n in root.walk()):
             if node.span is not None:
-                s, e = cleaned.span_to_original(*node.span)
-                node.source_span = (base + s, base + e)
+                start, end = cleaned.span_to_original(*node.span)
+                node.source_span = (base + start, base + end)
     extra, warnings = structured_criteria(record.structured)
     return ParsedTrial(
         trial_id=record.trial_id,
