@@ -401,7 +401,7 @@ def _loads(text: str | bytes, where: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:
-        raise FormatError(f"invalid JSON ({e.msg} at line {e.lineno} column {e.colno})", where=where) from e
+        raise FormatError(f"invalid JSON ({e.msg}; line {e.lineno} column {e.colno})", where=where) from e
     except RecursionError as e:
         raise FormatError("JSON nested too deeply", where=where) from e
     except UnicodeDecodeError as e:
