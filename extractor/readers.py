@@ -339,6 +339,15 @@ def _strip(value: Any) -> str | None:
 # -- JSON: API v2 and corpus records --------------------------------------------
 
 
+# JSON names of (minimum_age, maximum_age, sex, healthy_volunteers)
+_V2_FIELDS = ("minimumAge", "maximumAge", "sex", "healthyVolunteers")
+_CORPUS_FIELDS = ("minimum_age", "maximum_age", "gender", "healthy_volunteers")
+
+
+def _structured(obj: dict[str, Any], names: tuple[str, str, str, str]) -> StructuredFields:
+    return StructuredFields(*(_strip(obj.get(name)) for name in names))
+
+
 def record_from_json(obj: Any, where: str, max_chars: int = MAX_RECORD_CHARS) -> TrialRecord:
     """One trial from a decoded JSON value: an API v2 study or a corpus record."""
     if not isinstance(obj, dict):
@@ -360,12 +369,7 @@ def record_from_json(obj: Any, where: str, max_chars: int = MAX_RECORD_CHARS) ->
             eligibility=text,
             source=where,
             format="ctgov-json",
-            structured=StructuredFields(
-                minimum_age=_strip(em.get("minimumAge")),
-                maximum_age=_strip(em.get("maximumAge")),
-                sex=_strip(em.get("sex")),
-                healthy_volunteers=_strip(em.get("healthyVolunteers")),
-            ),
+            structured=_structured(em, _V2_FIELDS),
             source_offset=None,
             title=_strip(ident.get("briefTitle")) if isinstance(ident, dict) else None,
         )
@@ -381,12 +385,7 @@ def record_from_json(obj: Any, where: str, max_chars: int = MAX_RECORD_CHARS) ->
             eligibility=text,
             source=where,
             format="jsonl",
-            structured=StructuredFields(
-                minimum_age=_strip(obj.get("minimum_age")),
-                maximum_age=_strip(obj.get("maximum_age")),
-                sex=_strip(obj.get("gender")),
-                healthy_volunteers=_strip(obj.get("healthy_volunteers")),
-            ),
+            structured=_structured(obj, _CORPUS_FIELDS),
             source_offset=None,
             title=_strip(obj.get("title")),
         )
