@@ -37,7 +37,6 @@ from .rules import CombineCue, HeadingRule, combine_cues, heading_rules
 MAX_DEPTH = 40
 """Deeper list nesting than this is reported as an error, not silently flattened."""
 
-_LINE = re.compile(r"[^\n]*\n?")
 
 _BULLETS = "-*•·▪◦●○■□➢►‣⁃∙➤✓✔❖♦◆\uf0b7\uf0a7\uf0d8\uf076\uf0fc\uf0a8"
 _MARKER = re.compile(
@@ -47,6 +46,7 @@ _MARKER = re.compile(
     r"|(?P<nord>\d{1,3})(?P<nsep>\.\)|[.)\]])(?![\d])"
     r"|(?P<aord>[a-zA-Z]|[ivxIVX]{2,6})(?P<asep>[.)\]])(?=[ \t]|$)"
 )
+_MARKER_FIRST = frozenset(_BULLETS + "(o")
 _ROMAN = {"i": 1, "v": 5, "x": 10}
 _CONNECTOR_END = re.compile(
     r"(?:[,(/&+\-–]|\b(?:and|or|of|with|without|to|than|the|a|an|in|for|by|at|on|as|from|"
@@ -141,19 +141,25 @@ def _ordinal_marker(o: str, sep: str, start: int, end: int, content: int) -> Mar
 def split_lines(text: str) -> list[Line]:
     """Classify every line of ``text`` (blank lines included, with ``end == text_start``)."""
     lines: list[Line] = []
-    for number, m in enumerate(_LINE.finditer(text), 1):
-        start, stop = m.span()
-        if start == stop:
-            break
-        line_end = stop - 1 if text[stop - 1] == "\n" else stop
-        s = start
-        while s < line_end and text[s] in " \t":
-            s += 1
-        e = line_end
-        while e > s and text[e - 1] in " \t":
-            e -= 1
-        marker = _parse_marker(text, s, e) if s < e else None
-        lines.append(Line(number, start, e, s, s - start, marker))
+    pos = 0
+    raws = text.split("\n")
+    if raws[-1] == "":
+        raws.pop()  # the text's final newline ends the last line; it opens no new one
+    for number, raw in enumerate(raws, 1):
+        start = pos
+        pos += len(raw) + 1
+        left = raw.lstrip(" \t")
+        if not left:
+            lines.append(Line(number, start, start, start, 0, None))
+            continue
+        indent = len(raw) - len(left)
+        s = start + indent
+        e = start + len(raw.rstrip(" \t"))
+        # the marker regex only runs where a marker could start
+        c = left[0]
+        maybe = c.isdigit() or c in _MARKER_FIRST or (len(left) > 1 and left[1] in ".)]") or c in "ivxIVX"
+        marker = _parse_marker(text, s, e) if maybe else None
+        lines.append(Line(number, start, e, s, indent, marker))
     return lines
 
 
