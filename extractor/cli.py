@@ -55,6 +55,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
         encoding=args.encoding,
         max_bytes=args.max_bytes,
         max_chars=args.max_chars,
+        tag=not args.no_tag,
     )
     failures = 0
     done = 0
@@ -124,6 +125,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-bytes", type=int, default=MAX_DOCUMENT_BYTES, help="largest single document read (bytes)")
     p.add_argument(
         "--max-chars", type=int, default=MAX_RECORD_CHARS, help="largest eligibility text of one trial (characters)"
+    )
+    p.add_argument(
+        "--no-tag",
+        action="store_true",
+        help="segment only: skip entity and threshold tagging (several times faster)",
     )
     prog = p.add_mutually_exclusive_group()
     prog.add_argument(

@@ -69,6 +69,17 @@ class Constraint:
     negated: bool = False
     value_high: Any = None
     inclusive: bool | None = None
+    span: tuple[int, int] | None = None
+    """Where the threshold is written (in the cleaned eligibility text once attached to a criterion)."""
+    text: str | None = None
+    kind: str | None = None
+    """``age``, ``window`` (a look-back or look-ahead), ``duration``, ``life_expectancy``; else a plain threshold."""
+    reference: str | None = None
+    """For windows: the ``events`` name counted from (``informed_consent``, ``apheresis``…) or ``as_of``."""
+    reference_text: str | None = None
+    """For windows counted from something no record names ("the first remission")."""
+    direction: str | None = None
+    """For windows: ``before`` or ``after`` the reference."""
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -83,6 +94,10 @@ class Constraint:
         if self.comparator == "between":
             out["value_high"] = self.value_high
             out["inclusive"] = True if self.inclusive is None else self.inclusive
+        for key in ("span", "text", "kind", "reference", "reference_text", "direction"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = list(value) if key == "span" else value
         return out
 
 

@@ -20,8 +20,11 @@ from .segment import MAX_DEPTH, segment
 from .structured import structured_criteria
 
 
-def parse_record(record: TrialRecord, *, max_depth: int = MAX_DEPTH) -> ParsedTrial:
-    """Clean and segment one trial's eligibility text; add its structured criteria."""
+def parse_record(record: TrialRecord, *, max_depth: int = MAX_DEPTH, tag: bool = False) -> ParsedTrial:
+    """Clean and segment one trial's eligibility text; add its structured criteria.
+
+    With ``tag``, also tag entities and thresholds (:mod:`extractor.tagging`).
+    """
     cleaned = clean(record.eligibility)
     try:
         criteria, headings = segment(cleaned.text, max_depth=max_depth)
@@ -36,7 +39,7 @@ def parse_record(record: TrialRecord, *, max_depth: int = MAX_DEPTH) -> ParsedTr
                 start, end = cleaned.span_to_original(*node.span)
                 node.source_span = (base + start, base + end)
     extra, warnings = structured_criteria(record.structured)
-    return ParsedTrial(
+    trial = ParsedTrial(
         trial_id=record.trial_id,
         source=record.source,
         format=record.format,
@@ -47,6 +50,11 @@ def parse_record(record: TrialRecord, *, max_depth: int = MAX_DEPTH) -> ParsedTr
         title=record.title,
         warnings=warnings,
     )
+    if tag:
+        from .tagging import tag_trial
+
+        tag_trial(trial)
+    return trial
 
 
 def parse_text(
@@ -55,13 +63,14 @@ def parse_text(
     trial_id: str | None = None,
     structured: StructuredFields | None = None,
     source: str = "<text>",
+    tag: bool = True,
 ) -> ParsedTrial:
-    """Parse bare eligibility text given as a string."""
+    """Parse bare eligibility text given as a string (tagged unless ``tag`` is false)."""
     record = read_bare_text(text, source, MAX_RECORD_CHARS)
     record.trial_id = trial_id
     if structured is not None:
         record.structured = structured
-    return parse_record(record)
+    return parse_record(record, tag=tag)
 
 
 def iter_parse(
@@ -71,6 +80,7 @@ def iter_parse(
     encoding: str = "utf-8",
     max_bytes: int = MAX_DOCUMENT_BYTES,
     max_chars: int = MAX_RECORD_CHARS,
+    tag: bool = True,
 ) -> tuple[bool, Iterator[ParsedTrial | ExtractorError]]:
     """Parse every trial in ``path``; a trial that fails is yielded as its error.
 
@@ -84,7 +94,7 @@ def iter_parse(
                 yield item
                 continue
             try:
-                yield parse_record(item)
+                yield parse_record(item, tag=tag)
             except ExtractorError as e:
                 yield e
 

@@ -1,0 +1,82 @@
+"""``extractor_lexicon``: tag concept mentions from the packaged lexicons as ``doc.ents``."""
+
+# no "from __future__ import annotations": spaCy validates factory signatures at run time
+
+import json
+from pathlib import Path
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from ..lexicon import LEXICONS, Concept, ConceptMatcher, _load_one, matcher
+
+if not Span.has_extension("concept"):
+    Span.set_extension("concept", default=None)
+
+
+@Language.factory(
+    "extractor_lexicon",
+    default_config={"lexicons": list(LEXICONS)},
+    assigns=["doc.ents", "span._.concept"],
+)
+def make_lexicon(nlp: Language, name: str, *, lexicons: list[str]) -> "LexiconTagger":
+    return LexiconTagger(nlp, name, lexicons=lexicons)
+
+
+class LexiconTagger:
+    """Finds concept mentions with :class:`~extractor.lexicon.ConceptMatcher` and sets them as entities."""
+
+    def __init__(self, nlp: Language, name: str, *, lexicons: list[str]) -> None:
+        unknown = [s for s in lexicons if s not in LEXICONS]
+        if unknown:
+            raise ValueError(f"unknown lexicon(s) {unknown}; known: {list(LEXICONS)}")
+        self.name = name
+        self.lexicons = list(lexicons)
+        self.matcher: ConceptMatcher = matcher(tuple(lexicons))
+        self._texts: dict[str, str] | None = None  # set when loaded from disk
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans = []
+        for m in self.matcher.find(doc.text):
+            span = doc.char_span(m.start, m.end, label=m.concept.label, alignment_mode="expand")
+            if span is None:
+                continue
+            span._.concept = m.concept
+            spans.append(span)
+        doc.ents = filter_spans([*doc.ents, *spans])
+        return doc
+
+    def concept(self, concept_id: str) -> Concept | None:
+        return self.matcher.concepts.get(concept_id)
+
+    # -- serialisation: the lexicons themselves travel with the pipeline --------
+    def to_disk(self, path: str | Path, *, exclude: Any = tuple()) -> None:
+        from importlib import resources
+
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        (path / "cfg.json").write_text(json.dumps({"lexicons": self.lexicons}), encoding="utf-8")
+        for stem in self.lexicons:
+            if self._texts is not None:
+                text = self._texts.get(stem, "")
+            else:
+                try:
+                    text = resources.files("extractor.resources").joinpath(f"{stem}.jsonl").read_text(encoding="utf-8")
+                except FileNotFoundError:
+                    text = ""
+            (path / f"{stem}.jsonl").write_text(text, encoding="utf-8")
+
+    def from_disk(self, path: str | Path, *, exclude: Any = tuple()) -> "LexiconTagger":
+        path = Path(path)
+        cfg = json.loads((path / "cfg.json").read_text(encoding="utf-8"))
+        self.lexicons = list(cfg["lexicons"])
+        self._texts = {}
+        entries = []
+        for stem in self.lexicons:
+            text = (path / f"{stem}.jsonl").read_text(encoding="utf-8")
+            self._texts[stem] = text
+            entries.extend(_load_one(stem, LEXICONS[stem], text))
+        self.matcher = ConceptMatcher(entries)
+        return self

@@ -1,0 +1,52 @@
+"""``extractor_thresholds``: thresholds of a criterion as constraints, plus Value/Temporal/Demographic spans."""
+
+# no "from __future__ import annotations": spaCy validates factory signatures at run time
+
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from ..lexicon import Mention
+from ..thresholds import Found, extract
+
+if not Doc.has_extension("constraints"):
+    Doc.set_extension("constraints", default=None)
+
+
+@Language.factory("extractor_thresholds", default_config={}, assigns=["doc._.constraints", "doc.spans"])
+def make_thresholds(nlp: Language, name: str) -> "ThresholdTagger":
+    return ThresholdTagger(nlp, name)
+
+
+class ThresholdTagger:
+    """Stateless: its rules are the packaged ``comparators.jsonl`` and ``units.jsonl``."""
+
+    def __init__(self, nlp: Language, name: str) -> None:
+        self.name = name
+
+    def __call__(self, doc: Doc) -> Doc:
+        mentions = [Mention(e.start_char, e.end_char, e._.concept) for e in doc.ents if e._.concept is not None]
+        found: list[Found] = extract(doc.text, mentions)
+        doc._.constraints = found
+        values: list[Any] = []
+        for f in found:
+            kind = f.extra.get("kind")
+            label = (
+                "Demographic"
+                if kind == "age"
+                else "Temporal"
+                if kind in ("window", "duration", "life_expectancy")
+                else "Value"
+            )
+            span = doc.char_span(f.span[0], f.span[1], label=label, alignment_mode="expand")
+            if span is not None and all(s.start != span.start or s.end != span.end for s in values):
+                values.append(span)
+        doc.spans["values"] = values
+        return doc
+
+    def to_disk(self, path: Any, *, exclude: Any = tuple()) -> None:
+        """Nothing to save: the rules ship with the package."""
+
+    def from_disk(self, path: Any, *, exclude: Any = tuple()) -> "ThresholdTagger":
+        return self

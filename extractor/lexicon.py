@@ -1,0 +1,147 @@
+"""Concept lexicons (measurements, conditions, drugs, procedures) and a fast longest-match finder.
+
+Each lexicon is ``resources/<name>.jsonl``: one concept per line with
+``id``, ``display``, ``code`` (``LOINC:…``, ``ICD10CM:…``, ``ATC:…``,
+``SNOMED:…`` or null), ``synonyms`` (matched case-insensitively),
+``abbreviations`` (matched exactly) and ``kind`` (measurements also carry
+their usual UCUM ``unit``). Adding a synonym never means editing Python.
+
+Matching is a dictionary lookup over word n-grams, so it is linear in the
+text and independent of the lexicon's size; the longest match wins and
+matches never overlap.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from .errors import ResourceError
+from .rules import read_jsonl
+
+LEXICONS: dict[str, str] = {
+    "measurements": "Measurement",
+    "conditions": "Condition",
+    "drugs": "Drug",
+    "procedures": "Procedure",
+}
+"""Lexicon file stem -> the entity label its concepts get."""
+
+_CODE = re.compile(
+    r"^(?:LOINC:\d{1,6}-\d|ICD10CM:[A-Z]\d[\dA-Z](?:\.[\dA-Z]{1,4})?|ATC:[A-Z](?:\d{2}(?:[A-Z](?:[A-Z](?:\d{2})?)?)?)?|SNOMED:\d{6,18})$"
+)
+_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|[^\w\s]", re.UNICODE)
+MAX_WORDS = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Concept:
+    id: str
+    display: str
+    code: str | None
+    label: str
+    kind: str | None = None
+    unit: str | None = None
+
+    def as_ref(self) -> dict[str, str | None]:
+        return {"display": self.display, "code": self.code}
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    start: int
+    end: int
+    concept: Concept
+
+
+def tokens(text: str) -> list[tuple[int, int, str]]:
+    return [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
+
+
+class ConceptMatcher:
+    """Longest-match lookup of concept surface forms in text."""
+
+    def __init__(self, concepts: list[tuple[Concept, list[str], list[str]]]) -> None:
+        self.lower: dict[tuple[str, ...], Concept] = {}
+        self.exact: dict[tuple[str, ...], Concept] = {}
+        self.concepts: dict[str, Concept] = {}
+        self.max_words = 1
+        for concept, synonyms, abbreviations in concepts:
+            self.concepts[concept.id] = concept
+            for form in [*synonyms, concept.display]:
+                key = tuple(t for _, _, t in tokens(form.lower()))
+                if key:
+                    self.lower.setdefault(key, concept)
+                    self.max_words = max(self.max_words, len(key))
+            for form in abbreviations:
+                key = tuple(t for _, _, t in tokens(form))
+                if key:
+                    self.exact.setdefault(key, concept)
+                    self.max_words = max(self.max_words, len(key))
+        self.max_words = min(self.max_words, MAX_WORDS)
+
+    def __len__(self) -> int:
+        return len(self.concepts)
+
+    def find(self, text: str) -> list[Mention]:
+        toks = tokens(text)
+        low = [t.lower() for _, _, t in toks]
+        raw = [t for _, _, t in toks]
+        out: list[Mention] = []
+        i = 0
+        n = len(toks)
+        while i < n:
+            found = None
+            for k in range(min(self.max_words, n - i), 0, -1):
+                concept = self.exact.get(tuple(raw[i : i + k])) or self.lower.get(tuple(low[i : i + k]))
+                if concept is not None:
+                    found = (k, concept)
+                    break
+            if found is None:
+                i += 1
+                continue
+            k, concept = found
+            out.append(Mention(toks[i][0], toks[i + k - 1][1], concept))
+            i += k
+        return out
+
+
+def _load_one(stem: str, label: str, text: str | None = None) -> list[tuple[Concept, list[str], list[str]]]:
+    name = f"{stem}.jsonl"
+    if text is None:
+        try:
+            text = resources.files("extractor.resources").joinpath(name).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return []
+    rows = read_jsonl(
+        name,
+        required={"id": str, "display": str, "code": (str, type(None)), "synonyms": list, "abbreviations": list},
+        optional={"kind": (str, type(None)), "unit": (str, type(None))},
+        text=text,
+    )
+    seen: set[str] = set()
+    out = []
+    for row in rows:
+        where = row["_where"]
+        if row["id"] in seen:
+            raise ResourceError(f"duplicate id {row['id']!r}", where=where)
+        seen.add(row["id"])
+        if row["code"] is not None and not _CODE.match(row["code"]):
+            raise ResourceError(f"code {row['code']!r} is not LOINC:/ICD10CM:/ATC:/SNOMED:", where=where)
+        for key in ("synonyms", "abbreviations"):
+            if not all(isinstance(s, str) and s.strip() for s in row[key]):
+                raise ResourceError(f"{key} must be non-empty strings", where=where)
+        concept = Concept(row["id"], row["display"], row["code"], label, row.get("kind"), row.get("unit"))
+        out.append((concept, row["synonyms"], row["abbreviations"]))
+    return out
+
+
+@cache
+def matcher(stems: tuple[str, ...] = tuple(LEXICONS)) -> ConceptMatcher:
+    """The matcher over the packaged lexicons named by ``stems`` (measurements first wins ties)."""
+    entries: list[tuple[Concept, list[str], list[str]]] = []
+    for stem in stems:
+        entries.extend(_load_one(stem, LEXICONS[stem]))
+    return ConceptMatcher(entries)

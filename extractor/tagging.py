@@ -1,0 +1,93 @@
+"""Tag every criterion of a parsed trial: entities and thresholds (constraints).
+
+One spaCy pipeline (``spacy.blank("en")`` + the project's registered
+components) runs over the criterion texts with ``nlp.pipe``; results are
+written back onto the :class:`~extractor.model.Criterion` nodes with spans
+in the trial's cleaned eligibility text.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import cache
+from typing import Any
+
+from .model import Constraint, Criterion, ParsedTrial
+
+FLAGS = ("negated", "historical", "hypothetical", "family", "exception")
+
+
+def quiet_logs() -> None:
+    """medspaCy logs at DEBUG through loguru; keep library logging quiet."""
+    try:
+        from loguru import logger
+
+        logger.remove()
+    except ImportError:  # pragma: no cover - loguru comes with medspaCy
+        pass
+    logging.getLogger("spacy").setLevel(logging.ERROR)
+
+
+def build_nlp(*, lexicons: list[str] | None = None) -> Any:
+    """A fresh pipeline: tokenizer, ``extractor_lexicon``, ``extractor_thresholds``."""
+    import spacy
+
+    from . import components  # noqa: F401  (registers the factories)
+
+    quiet_logs()
+    nlp = spacy.blank("en")
+    config = {"lexicons": lexicons} if lexicons is not None else {}
+    nlp.add_pipe("extractor_lexicon", config=config)
+    nlp.add_pipe("extractor_thresholds")
+    return nlp
+
+
+@cache
+def default_nlp() -> Any:
+    return build_nlp()
+
+
+def _nodes(trial: ParsedTrial) -> list[Criterion]:
+    return [n for n in trial.walk() if n.span is not None and n.section != "structured" and n.text.strip()]
+
+
+def tag_trial(trial: ParsedTrial, nlp: Any = None) -> ParsedTrial:
+    """Fill ``entities`` and ``constraints`` of every criterion of ``trial`` (in place; returned)."""
+    nlp = nlp or default_nlp()
+    nodes = _nodes(trial)
+    for node, doc in zip(nodes, nlp.pipe(n.text for n in nodes), strict=True):
+        apply_doc(node, doc)
+    return trial
+
+
+def apply_doc(node: Criterion, doc: Any) -> None:
+    """Copy a processed doc's entities and constraints onto ``node`` (spans made absolute)."""
+    base = node.span[0] if node.span else 0
+    entities: list[dict[str, Any]] = []
+    for ent in doc.ents:
+        concept = ent._.concept
+        entities.append(_entity(ent.text, ent.label_, base + ent.start_char, base + ent.end_char, concept))
+    for span in doc.spans.get("values", []):
+        entities.append(_entity(span.text, span.label_, base + span.start_char, base + span.end_char, None))
+    entities.sort(key=lambda e: e["span"])
+    node.entities = entities
+    constraints: list[Constraint] = []
+    for found in doc._.constraints or []:
+        c = found.constraint
+        s, e = found.span
+        c.span = (base + s, base + e)
+        c.text = doc.text[s:e]
+        c.kind = found.extra.get("kind")
+        c.reference = found.extra.get("reference")
+        c.reference_text = found.extra.get("reference_text")
+        c.direction = found.extra.get("direction")
+        constraints.append(c)
+    node.constraints = constraints
+
+
+def _entity(text: str, label: str, start: int, end: int, concept: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"text": text, "label": label, "span": [start, end]}
+    out.update({flag: False for flag in FLAGS})
+    if concept is not None:
+        out["concept"] = {"display": concept.display, "code": concept.code}
+    return out

@@ -1,0 +1,614 @@
+"""Find thresholds in criterion text and turn them into constraints.
+
+Plain functions over text and concept mentions; the spaCy component in
+:mod:`extractor.components.thresholds` only wraps them.
+
+A *value expression* is a number (``1,500``, ``2.5``, ``two``, ``II`` after
+"class"/"grade") with what qualifies it: a comparator before it (``≤``,
+``no more than``, ``between``) or after it (``or more``), a range (``12-65``,
+``10 to 13``, ``0, 1, or 2``), a unit (normalised to UCUM through
+``resources/units.jsonl``), a multiple of a reference limit (``×ULN``,
+``times the institutional upper limit of normal``), a sub-population it
+applies to (``for males aged 13 to 16 years``), and, for time units, the
+window's reference event (``within 4 weeks before apheresis``).
+
+Each value is then linked to its concept: the measurement(s) named just
+before it in the same clause (``AST and ALT ≤ 2.5×ULN`` gives two
+constraints), age cues (``aged``, ``years old``), a blood-pressure pair
+(``140/90 mmHg``), or what the window qualifies.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from .errors import ResourceError
+from .lexicon import ConceptMatcher, Mention, matcher
+from .model import Constraint
+from .rules import compile_pattern, read_jsonl
+
+AGE = {"display": "Age", "code": "LOINC:30525-0"}
+SYSTOLIC = {"display": "Systolic blood pressure", "code": "LOINC:8480-6"}
+DIASTOLIC = {"display": "Diastolic blood pressure", "code": "LOINC:8462-4"}
+LIFE_EXPECTANCY = {"display": "Life expectancy", "code": None}
+GRADE = {"display": "Toxicity grade (CTCAE)", "code": None}
+
+_WORD_NUMBERS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "eighteen": 18, "twenty": 20,
+    "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "ninety": 90,
+}  # fmt: skip
+_ROMAN_VALUES = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5}
+
+_NUMBER = re.compile(
+    r"(?<![A-Za-z0-9.^/*,])(?:(?P<num>(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)"
+    r"|(?P<word>" + "|".join(_WORD_NUMBERS) + r")\b"
+    r"|(?<=class |grade |stage )(?P<roman>IV|V|I{1,3})\b)",
+    re.IGNORECASE,
+)
+_SKIP_BEFORE = re.compile(
+    r"\b(?:version|v|phase|part|cohort|arm|type|day|cycle|visit|step|section|protocol|chapter|p\.|trial|study|"
+    r"grade\s+[^\s]+\s+or|\#|no\.|number|table|figure|appendix|cd|covid|il|ifn)[\s-]*$",
+    re.IGNORECASE,
+)
+_RANGE = re.compile(r"\s*(?:-|–|~|to|through|and)\s*", re.IGNORECASE)
+_LIST_RANGE = re.compile(r"(?:\s*,\s*(?:\d+)){0,6}\s*,?\s*(?:or|and)\s*(?P<last>\d+)\b")
+_ULN = re.compile(
+    r"\s*(?:[x×*]|times|fold|-fold)?\s*(?:the\s+)?(?:institutional\s+|local\s+|lab(?:oratory)?\s+)?"
+    r"(?:(?P<u>upper\s+limits?\s+of\s+(?:the\s+)?normal(?:\s+range)?|I?ULN)|(?P<l>lower\s+limits?\s+of\s+(?:the\s+)?normal|LLN))"
+    r"(?:\s*\(\s*I?(?:ULN|LLN)\s*\))?",
+    re.IGNORECASE,
+)
+_BETWEEN_BEFORE = re.compile(r"(?:between|from|range\s+of|ranging\s+from|aged|ages|age)\s*$", re.IGNORECASE)
+_SEXES = r"males?|females?|men|women|man|woman|boys|girls"
+_WHEN = re.compile(
+    r"\s*,?\s*(?:\(\s*(?P<psex>" + _SEXES + r")\s*\)"
+    r"|(?:for|in)\s+(?:(?P<sex>" + _SEXES + r")\b\s*)?"
+    r"(?:(?:patients|subjects|participants|children)\s*)?"
+    r"(?:(?:aged|age|ages)\s+)?"
+    r"(?:(?P<a1>\d+)\s*(?:to|-|–)\s*(?P<a2>\d+)\s*(?:years?|yrs?)(?:\s+(?:old|of\s+age))?"
+    r"|(?P<a3>\d+)\s*(?:years?|yrs?)(?:\s+(?:old|of\s+age))?\s+(?:and|or)\s+(?:above|older|over)"
+    r"|(?P<a4>\d+)\s*(?:years?|yrs?)(?:\s+(?:old|of\s+age))?)?)",
+    re.IGNORECASE,
+)
+_IF = re.compile(
+    r"\s*,?\s*\(?\s*(?:if|in\s+case\s+of|in\s+the\s+presence\s+of|(?:in|for)\s+(?:patients|subjects|those)\s+with)"
+    r"\s+(?P<cond>[^);,.]{3,60})",
+    re.IGNORECASE,
+)
+_AGE_BEFORE = re.compile(r"\b(?:age[ds]?|ages)\b[^.;]{0,25}$", re.IGNORECASE)
+_AGE_AFTER = re.compile(
+    r"^\s*(?:old|of\s+age|at\s+(?:the\s+time\s+of\s+)?(?:screening|enrol|consent|signing))", re.IGNORECASE
+)
+_WITHIN = re.compile(
+    r"(?:within|in|during|over)\s+(?:the\s+)?(?:(?:past|last|previous|preceding|prior)\s+)?$|(?:for|in)\s+the\s+(?:past|last)\s+$",
+    re.IGNORECASE,
+)
+_DURATION_BEFORE = re.compile(
+    r"(?:for|lasting|duration\s+of|of)\s+(?:at\s+least\s+|more\s+than\s+|over\s+)?$", re.IGNORECASE
+)
+_REFERENCE = re.compile(
+    r"^\s*(?P<dir>before|prior\s+to|preceding|of|since|after|following|from|post|until|ago)?\s*"
+    r"(?:the\s+)?(?:(?:date\s+of|time\s+of|day\s+of)\s+(?:the\s+)?)?"
+    r"(?P<event>(?:signing\s+(?:of\s+)?(?:the\s+)?)?(?:informed\s+consent(?:\s+form)?|ICF|consent)"
+    r"|apheresis|leukapheresis|screening|randomi[sz]ation|enrol(?:l)?ment|registration|study\s+entry|entry"
+    r"|(?:the\s+)?first\s+dose(?:\s+of\s+(?:the\s+)?study\s+(?:drug|treatment|medication|intervention))?"
+    r"|(?:start|initiation)\s+of\s+(?:the\s+)?study\s+(?:drug|treatment|therapy)|day\s+1"
+    r"|(?:the\s+)?(?:use|administration|last\s+dose)\s+of\s+(?:the\s+)?study\s+(?:drug|treatment|medication)"
+    r"|baseline|infusion)?",
+    re.IGNORECASE,
+)
+_EVENT_NAMES = (
+    (re.compile(r"consent|ICF", re.IGNORECASE), "informed_consent"),
+    (re.compile(r"apheresis", re.IGNORECASE), "apheresis"),
+    (re.compile(r"randomi", re.IGNORECASE), "randomization"),
+    (re.compile(r"enrol|registration|entry", re.IGNORECASE), "enrollment"),
+    (re.compile(r"screening|baseline", re.IGNORECASE), "screening"),
+    (re.compile(r"dose|study\s+(?:drug|treatment|medication|therapy)|day\s+1|infusion", re.IGNORECASE), "first_dose"),
+)
+_OTHER_REFERENCE = re.compile(r"^\s*\w+(?:\s+to)?\s+(?P<what>[^,;.()]{2,50})")
+_LIFE = re.compile(
+    r"(?:life\s+expectancy|expected\s+survival|survival\s+(?:period|time)|expected\s+to\s+live)", re.IGNORECASE
+)
+_CLAUSE_BREAK = re.compile(r";|\.(?:\s|$)|\n\s*\n")
+_COORDINATION = re.compile(r"^(?:\s|,|/|\(|\)|\band\b|\bor\b|\band/or\b|&)*$", re.IGNORECASE)
+_GRADE_CUE = re.compile(r"grade\s*$", re.IGNORECASE)
+_BP_PAIR = re.compile(r"(?<![\d.])(?P<s>\d{2,3})\s*/\s*(?P<d>\d{2,3})(?![\d/])")
+_OF_THE_FOLLOWING = re.compile(r"\s+(?:or\s+more\s+)?of\s+(?:the\s+following|these|them|the\s+criteria)", re.IGNORECASE)
+_NOT_NUMBER_AFTER = re.compile(r"^(?:[a-zA-Z]|\+|')(?<!\d)")
+
+
+@dataclass(frozen=True, slots=True)
+class UnitRule:
+    ucum: str
+    pint: str
+    pattern: re.Pattern[str]
+
+
+@dataclass(frozen=True, slots=True)
+class ComparatorRule:
+    phrase: str
+    comparator: str
+    position: str
+
+
+@cache
+def unit_rules() -> tuple[re.Pattern[str], dict[str, UnitRule]]:
+    """One pattern of every unit spelling (longest first) and the rule of each spelling (lower-cased)."""
+    rows = read_jsonl(
+        "units.jsonl",
+        required={"ucum": str, "pint": str, "spellings": list},
+        optional={"case_sensitive": bool},
+    )
+    by_spelling: dict[str, UnitRule] = {}
+    sensitive: list[str] = []
+    insensitive: list[str] = []
+    for row in rows:
+        for sp in row["spellings"]:
+            if not isinstance(sp, str) or not sp:
+                raise ResourceError("spellings must be non-empty strings", where=row["_where"])
+            rule = UnitRule(row["ucum"], row["pint"], re.compile(re.escape(sp)))
+            key = sp if row.get("case_sensitive") else sp.lower()
+            by_spelling.setdefault(key, rule)
+            (sensitive if row.get("case_sensitive") else insensitive).append(sp)
+    alts = [f"(?-i:{re.escape(s)})" for s in sensitive] + [re.escape(s) for s in insensitive]
+    alts.sort(key=len, reverse=True)
+    # a unit ends at a non-word character (so "m" does not match "mg", "d" not "days")
+    pattern = compile_pattern(r"\s*(?:" + "|".join(alts) + r")(?![\w²³/^])", "units.jsonl")
+    return pattern, by_spelling
+
+
+@cache
+def comparator_rules() -> tuple[tuple[ComparatorRule, ...], tuple[ComparatorRule, ...]]:
+    rows = read_jsonl("comparators.jsonl", required={"phrase": str, "comparator": str, "position": str})
+    before: list[ComparatorRule] = []
+    after: list[ComparatorRule] = []
+    for row in rows:
+        if row["comparator"] not in ("<", "<=", ">", ">=", "=="):
+            raise ResourceError(f"unknown comparator {row['comparator']!r}", where=row["_where"])
+        if row["position"] not in ("before", "after"):
+            raise ResourceError("position must be 'before' or 'after'", where=row["_where"])
+        rule = ComparatorRule(row["phrase"].lower(), row["comparator"], row["position"])
+        (before if rule.position == "before" else after).append(rule)
+    before.sort(key=lambda r: len(r.phrase), reverse=True)
+    after.sort(key=lambda r: len(r.phrase), reverse=True)
+    return tuple(before), tuple(after)
+
+
+@dataclass(slots=True)
+class ValueExpr:
+    start: int
+    end: int
+    value: float | int
+    value_high: float | int | None = None
+    comparator: str | None = None
+    unit: str | None = None
+    unit_text: str | None = None
+    relative_to: str | None = None
+    when: dict[str, Any] | None = None
+    value_start: int = 0
+    kind: str | None = None
+    reference: str | None = None
+    reference_text: str | None = None
+    direction: str | None = None
+
+
+@dataclass(slots=True)
+class Found:
+    """A constraint with where it was found (offsets in the text given)."""
+
+    constraint: Constraint
+    span: tuple[int, int]
+    concept_span: tuple[int, int] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _number(m: re.Match[str]) -> float | int:
+    if m.group("num") is not None:
+        raw = m.group("num").replace(",", "")
+        value = float(raw)
+        return int(value) if value.is_integer() and "." not in raw else value
+    if m.group("word") is not None:
+        return _WORD_NUMBERS[m.group("word").lower()]
+    return _ROMAN_VALUES[m.group("roman").upper()]
+
+
+def _match_unit(text: str, pos: int) -> tuple[str, str, int] | None:
+    pattern, by_spelling = unit_rules()
+    m = pattern.match(text, pos)
+    if not m:
+        return None
+    spelled = m.group().strip()
+    rule = by_spelling.get(spelled) or by_spelling.get(spelled.lower())
+    if rule is None:  # pragma: no cover - every alternative comes from the table
+        return None
+    return rule.ucum, spelled, m.end()
+
+
+def _comparator_before(text: str, pos: int) -> tuple[str, int] | None:
+    before, _ = comparator_rules()
+    head = text[max(0, pos - 40) : pos].lower()
+    stripped = head.rstrip()
+    for rule in before:
+        if stripped.endswith(rule.phrase):
+            start = len(stripped) - len(rule.phrase)
+            # a word phrase must start at a word boundary ("cover" is not "over")
+            if rule.phrase[0].isalpha() and start > 0 and stripped[start - 1].isalnum():
+                continue
+            return rule.comparator, pos - len(head) + start
+    return None
+
+
+def _comparator_after(text: str, pos: int) -> tuple[str, int] | None:
+    _, after = comparator_rules()
+    tail = text[pos : pos + 30].lower()
+    stripped = tail.lstrip()
+    offset = len(tail) - len(stripped)
+    for rule in after:
+        if (
+            stripped.startswith(rule.phrase)
+            and (len(stripped) == len(rule.phrase) or not stripped[len(rule.phrase)].isalnum())
+            and not stripped[len(rule.phrase) :].lstrip().startswith(("than", "then"))
+        ):  # "21 or less than 2" is two limits, not "21 or less"
+            return rule.comparator, pos + offset + len(rule.phrase)
+    return None
+
+
+def find_values(text: str) -> list[ValueExpr]:
+    """Every value expression in ``text``, in order, none overlapping."""
+    out: list[ValueExpr] = []
+    pos = 0
+    for m in _NUMBER.finditer(text):
+        if m.start() < pos:
+            continue
+        start, end = m.span()
+        if (
+            end < len(text)
+            and _NOT_NUMBER_AFTER.match(text[end:])
+            and _match_unit(text, end) is None
+            and not _ULN.match(text, end)
+        ):
+            continue  # "T315I", "1c", "19-positive"
+        if m.group("num") is not None and _SKIP_BEFORE.search(text, max(0, start - 20), start):
+            continue
+        raw = m.group("num")
+        if raw is not None and len(raw) == 4 and raw[:2] in ("19", "20") and _match_unit(text, end) is None:
+            continue  # a calendar year
+        if _OF_THE_FOLLOWING.match(text, end):
+            continue  # "at least one of the following": a lead-in's count, not a threshold
+        value = _number(m)
+        expr = ValueExpr(start, end, value, value_start=start)
+        cmp_before = _comparator_before(text, start)
+        if m.group("word") is not None and cmp_before is None and _match_unit(text, end) is None:
+            continue  # a number written as a word is a value only with a comparator or a unit
+        j = end
+        # range: 12-65, 10 to 13, 0, 1, or 2
+        rng = _RANGE.match(text, j)
+        unit_first = _match_unit(text, j)
+        if unit_first is not None and rng is not None and rng.end() > unit_first[2]:
+            unit_first = None
+        if unit_first is not None:
+            expr.unit, expr.unit_text, j2 = unit_first
+            rng2 = _RANGE.match(text, j2)
+            second = _NUMBER.match(text, rng2.end()) if rng2 else None
+            if rng2 and second and second.group("num") is not None and _range_ok(text, j2, rng2, cmp_before):
+                expr.value_high = _number(second)
+                j = second.end()
+                again = _match_unit(text, j)
+                if again is not None and again[0] == expr.unit:
+                    j = again[2]
+            else:
+                j = j2
+        else:
+            second = _NUMBER.match(text, rng.end()) if rng else None
+            if (
+                rng
+                and second
+                and (second.group("num") or second.group("roman"))
+                and _range_ok(text, j, rng, cmp_before)
+            ):
+                expr.value_high = _number(second)
+                j = second.end()
+            else:
+                lst = _LIST_RANGE.match(text, j)
+                if lst and (cmp_before is None or cmp_before[0] == "=="):
+                    expr.value_high = int(lst.group("last"))
+                    j = lst.end()
+            unit = _match_unit(text, j)
+            if unit is not None:
+                expr.unit, expr.unit_text, j = unit
+        uln = _ULN.match(text, j)
+        if uln and (expr.unit is None or expr.unit_text in ("x", "×")):
+            expr.relative_to = "ULN" if uln.group("u") else "LLN"
+            expr.unit = None
+            expr.unit_text = None
+            j = uln.end()
+        after = _comparator_after(text, j)
+        if after is not None and expr.value_high is None:
+            expr.comparator = after[0]
+            if expr.unit is None and re.search(r"older|younger", text[j : after[1]], re.IGNORECASE):
+                expr.unit, expr.kind = "a", "age"  # "18 and older"
+            j = after[1]
+        if cmp_before is not None and expr.comparator is None:
+            expr.comparator = cmp_before[0]
+            expr.start = cmp_before[1]
+        if expr.value_high is not None:
+            if expr.comparator in (None, "==") or _BETWEEN_BEFORE.search(text, max(0, expr.start - 20), expr.start):
+                expr.comparator = "between"
+                b = _BETWEEN_BEFORE.search(text, max(0, expr.start - 20), expr.start)
+                if b and b.group().lower().startswith(("between", "from", "range")):
+                    expr.start = b.start()
+            if expr.value_high < expr.value:
+                expr.value, expr.value_high = expr.value_high, expr.value
+        if expr.comparator is None:
+            expr.comparator = "=="
+        expr.end = j
+        if (
+            expr.unit is None
+            and expr.relative_to is None
+            and _AGE_BEFORE.search(text, max(0, expr.start - 30), expr.start)
+        ):
+            expr.unit, expr.kind = "a", "age"  # "Age ≥ 18", "aged ≥18 and ≤70 years"
+        when = _WHEN.match(text, j)
+        if when and any(when.group(g) for g in ("psex", "sex", "a1", "a3", "a4")):
+            expr.when = _when(when)
+            expr.end = when.end()
+        cond = _IF.match(text, expr.end)
+        if cond:
+            expr.when = {**(expr.when or {}), "condition": " ".join(cond.group("cond").split())}
+        if expr.kind is None:
+            _temporal(text, expr)
+        while expr.end > expr.start and text[expr.end - 1].isspace():
+            expr.end -= 1
+        out.append(expr)
+        pos = expr.end
+    return out
+
+
+def _range_ok(text: str, j: int, rng: re.Match[str], cmp_before: tuple[str, int] | None) -> bool:
+    sep = rng.group().strip().lower()
+    if sep == "and":
+        return (
+            bool(_BETWEEN_BEFORE.search(text, max(0, (cmp_before[1] if cmp_before else j) - 60), j))
+            and "between" in text[max(0, j - 40) : j].lower()
+        )
+    # "< 5-fold": a dash after a comparator is no range
+    return not (sep in ("-", "–") and cmp_before is not None and cmp_before[0] != "==")
+
+
+def _when(m: re.Match[str]) -> dict[str, Any]:
+    when: dict[str, Any] = {}
+    sex = (m.group("psex") or m.group("sex") or "").lower()
+    if sex:
+        when["sex"] = "male" if sex.startswith(("male", "men", "man", "boy")) else "female"
+    if m.group("a1"):
+        when["age"] = [int(m.group("a1")), int(m.group("a2"))]
+    elif m.group("a3"):
+        when["age"] = [int(m.group("a3")), None]
+    elif m.group("a4"):
+        when["age"] = [int(m.group("a4")), int(m.group("a4"))]
+    return when
+
+
+_DOSE_UNITS = {"mg", "mg/d", "mg/kg", "mg/m2", "ug", "g"}
+_OF_DRUG = re.compile(r"\s*(?:of|as)\s+(?:the\s+)?")
+_TIME_UNITS = {"a", "mo", "wk", "d", "h", "min"}
+
+
+def _temporal(text: str, expr: ValueExpr) -> None:
+    """Classify a time-valued expression: age, life expectancy, window or duration."""
+    if expr.unit not in _TIME_UNITS:
+        return
+    left = text[max(0, expr.start - 60) : expr.start]
+    right = text[expr.end : expr.end + 80]
+    if expr.unit == "a" and (
+        _AGE_BEFORE.search(left)
+        or re.search(r"\b(?:older|younger)\b", text[expr.start : expr.end + 12], re.IGNORECASE)
+        or _AGE_AFTER.match(right)
+        or (expr.unit_text or "").lower()
+        in ("years old", "year old", "years of age", "yrs of age", "y/o", "yo", "y.o.")
+    ):
+        expr.kind = "age"
+        return
+    if _LIFE.search(text, max(0, expr.start - 60), expr.start):
+        expr.kind = "life_expectancy"
+        return
+    ref = _REFERENCE.match(right)
+    direction = (ref.group("dir") or "").lower() if ref else ""
+    event = ref.group("event") if ref else None
+    within = _WITHIN.search(left)
+    if direction == "ago":
+        expr.kind, expr.reference, expr.direction = "window", "as_of", "before"
+        expr.end += len(right[: ref.end()].rstrip()) if ref else 0
+        return
+    if within or event or direction in ("before", "prior to", "preceding", "since", "after", "following", "until"):
+        expr.kind = "window"
+        if within and expr.comparator == "==":
+            expr.comparator = "<="
+            expr.start = min(expr.start, expr.start - len(left) + within.start())
+        if event:
+            expr.reference = next((name for pat, name in _EVENT_NAMES if pat.search(event)), "as_of")
+            expr.end += ref.end() if ref else 0
+        elif direction:
+            # a reference point no record names ("after the first remission"): keep its words
+            other = _OTHER_REFERENCE.match(right)
+            expr.reference = None
+            expr.reference_text = " ".join(other.group("what").split()) if other else None
+        else:
+            expr.reference = "as_of"
+        expr.direction = "after" if direction in ("after", "following", "until", "post") else "before"
+        return
+    if _DURATION_BEFORE.search(left):
+        expr.kind = "duration"
+
+
+def _clause(text: str, pos: int) -> int:
+    """Start of the clause containing ``pos``."""
+    start = 0
+    for m in _CLAUSE_BREAK.finditer(text, 0, pos):
+        start = m.end()
+    return start
+
+
+_PARENS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
+
+
+def _in_closed_parens(text: str, pos: int, until: int) -> bool:
+    """Is ``pos`` inside a bracket that closes before ``until``?"""
+    depth = 0
+    for ch in text[pos:until]:
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            if depth == 0:
+                return True
+            depth -= 1
+    return False
+
+
+def _concepts_before(text: str, mentions: list[Mention], expr: ValueExpr, clause_start: int) -> list[Mention]:
+    """The mentions a value belongs to: the nearest one before it, and those coordinated with it.
+
+    A lab or vital threshold belongs to a measurement; a time window or a
+    duration to whatever it times (a condition, drug, procedure or measurement).
+    """
+    timed = expr.kind in ("window", "duration")
+    candidates = [
+        m
+        for m in mentions
+        if clause_start <= m.start and m.end <= expr.start and (timed or m.concept.label == "Measurement")
+    ]
+    # a mention inside a parenthesis that closes before the value is an aside:
+    # "corticosteroids (dose ... of prednisone) or other immunosuppressants within 2 weeks"
+    candidates = [m for m in candidates if not _in_closed_parens(text, m.start, expr.start)]
+    if not candidates:
+        return []
+    chain = [candidates[-1]]
+    for prev in reversed(candidates[:-1]):
+        gap = _PARENS.sub(" ", text[prev.end : chain[-1].start])
+        gap = re.sub(r"\b(?:other|any|all)\b", " ", gap, flags=re.IGNORECASE)
+        if _COORDINATION.match(gap):
+            chain.append(prev)
+        else:
+            break
+    chain.reverse()
+    out: list[Mention] = []
+    seen: set[str] = set()
+    for m in chain:
+        if m.concept.id not in seen:
+            seen.add(m.concept.id)
+            out.append(m)
+    return out
+
+
+def extract(text: str, mentions: list[Mention] | None = None, lexicon: ConceptMatcher | None = None) -> list[Found]:
+    """All constraints of one criterion's ``text`` (offsets relative to it)."""
+    if mentions is None:
+        mentions = (lexicon or matcher()).find(text)
+    found: list[Found] = []
+    consumed: list[tuple[int, int]] = []
+    # blood-pressure pairs first: "140/90 mmHg"
+    for m in _BP_PAIR.finditer(text):
+        bp_unit = _match_unit(text, m.end())
+        if bp_unit is None or bp_unit[0] != "mm[Hg]":
+            continue
+        cmp_ = _comparator_before(text, m.start())
+        after = _comparator_after(text, bp_unit[2])
+        comparator = after[0] if after else (cmp_[0] if cmp_ else "==")
+        start = cmp_[1] if cmp_ else m.start()
+        end = after[1] if after else bp_unit[2]
+        for concept, value in ((SYSTOLIC, int(m.group("s"))), (DIASTOLIC, int(m.group("d")))):
+            found.append(Found(Constraint(dict(concept), comparator, value, "mm[Hg]"), (start, end), None))
+        consumed.append((start, end))
+    adult_clauses: set[int] = set()
+    for expr in find_values(text):
+        if any(s <= expr.value_start < e for s, e in consumed):
+            continue
+        clause_start = _clause(text, expr.start)
+        extra = {
+            k: v
+            for k, v in (
+                ("kind", expr.kind),
+                ("reference", expr.reference),
+                ("reference_text", expr.reference_text),
+                ("direction", expr.direction),
+            )
+            if v
+        }
+        inclusive = True if expr.comparator == "between" else None
+        if expr.kind == "age" or (
+            expr.unit == "a" and expr.kind is None and _AGE_BEFORE.search(text, clause_start, expr.start)
+        ):
+            c = Constraint(
+                dict(AGE),
+                expr.comparator or "==",
+                expr.value,
+                "a",
+                None,
+                expr.when,
+                value_high=expr.value_high,
+                inclusive=inclusive,
+            )
+            found.append(Found(c, (expr.start, expr.end), None, {"kind": "age"}))
+            continue
+        if expr.kind == "life_expectancy":
+            c = Constraint(
+                dict(LIFE_EXPECTANCY),
+                expr.comparator or "==",
+                expr.value,
+                expr.unit,
+                None,
+                None,
+                value_high=expr.value_high,
+                inclusive=inclusive,
+            )
+            found.append(Found(c, (expr.start, expr.end), None, extra))
+            continue
+        concepts = _concepts_before(text, mentions, expr, clause_start)
+        if not concepts and expr.kind in ("window", "duration"):
+            # "at least 4 weeks since prior chemotherapy": what is timed comes after
+            concepts = [m for m in mentions if expr.end <= m.start <= expr.end + 40][:1]
+        if not concepts and expr.unit in _DOSE_UNITS:
+            of = _OF_DRUG.match(text, expr.end)
+            nxt = [m for m in mentions if of and m.start == of.end() and m.concept.label == "Drug"]
+            concepts = nxt[:1]
+        when = expr.when
+        if re.search(r"\badults?\b", text[clause_start : expr.start], re.IGNORECASE) and concepts:
+            when = {**(when or {}), "age": [18, None]}
+            adult_clauses.add(clause_start)
+        unit = expr.unit
+        if concepts and concepts[-1].concept.kind == "score" and unit == "%":
+            unit = None  # Karnofsky 70% is a score of 70
+        if not concepts:
+            grade = _GRADE_CUE.search(text, max(0, expr.value_start - 12), expr.value_start)
+            refs: list[tuple[dict[str, Any], tuple[int, int] | None]] = (
+                [(dict(GRADE), None)] if grade else [({"display": None, "code": None}, None)]
+            )
+        else:
+            refs = [(m.concept.as_ref(), (m.start, m.end)) for m in concepts]
+        for concept, cspan in refs:
+            c = Constraint(
+                concept,
+                expr.comparator or "==",
+                expr.value,
+                unit,
+                expr.relative_to,
+                when,
+                value_high=expr.value_high,
+                inclusive=inclusive,
+            )
+            found.append(Found(c, (expr.start, expr.end), cspan, dict(extra)))
+    # "adults" alone: an age limit of its own
+    if not any(f.constraint.concept.get("code") == AGE["code"] for f in found):
+        for m in re.finditer(r"\badults?\b", text, re.IGNORECASE):
+            if _clause(text, m.start()) in adult_clauses:
+                continue
+            if re.search(r"\b(?:young|older)\s+$", text[max(0, m.start() - 8) : m.start()], re.IGNORECASE):
+                continue
+            found.append(Found(Constraint(dict(AGE), ">=", 18, "a"), m.span(), None, {"kind": "age", "implicit": True}))
+            break
+    found.sort(key=lambda f: f.span)
+    return found

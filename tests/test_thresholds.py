@@ -1,0 +1,391 @@
+"""Threshold forms, each checked on a real sentence from the corpora (source in the case id).
+
+``find_values`` is checked here without any lexicon, so each case tests the
+comparator, number, range, unit, reference-limit, stratum and window reading
+alone; concept linking is tested in test_tagging.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from extractor.thresholds import extract, find_values
+
+# (source, sentence, expected readings in order: (text, comparator, value, value_high, unit, extra))
+CASES: list[tuple[str, str, list[tuple[Any, ...]]]] = [
+    (
+        "lct:NCT03860142",
+        "Children whose age ≥ 24 months and ≤ 36 months",
+        [("≥ 24 months", ">=", 24, None, "mo"), ("≤ 36 months", "<=", 36, None, "mo")],
+    ),
+    ("lct:NCT03925103", "American Society of Anesthesia (ASA) score<=2", [("<=2", "<=", 2, None, None)]),
+    (
+        "chia:NCT02366819_inc",
+        "Eastern Cooperative Oncology Group (ECOG) performance status =< 1",
+        [("=< 1", "<=", 1, None, None)],
+    ),
+    ("lct:NCT03865407", "Hyperuricemic (UA >= 5.5 mg/dL)", [(">= 5.5 mg/dL", ">=", 5.5, None, "mg/dL")]),
+    (
+        "lct:NCT03865953",
+        "An average daily pain score on the NPRS of at least 4 and no more than 8 in the last five diary entries",
+        [("at least 4", ">=", 4, None, None), ("no more than 8", "<=", 8, None, None)],
+    ),
+    (
+        "showcase inclusion/3",
+        "Expected survival period is not less than 12 weeks;",
+        [("not less than 12 weeks", ">=", 12, None, "wk", {"kind": "life_expectancy"})],
+    ),
+    (
+        "lct:NCT03862690",
+        "Male or female, greater than or equal to 19 years at the time of signing informed consent",
+        [("greater than or equal to 19 years", ">=", 19, None, "a", {"kind": "age"})],
+    ),
+    ("lct:NCT03864055", "age above 18 years", [("above 18 years", ">", 18, None, "a", {"kind": "age"})]),
+    (
+        "lct:NCT03861377",
+        "Verified anaemia with hemoglobin level below 9.0 gr/dl.",
+        [("below 9.0 gr/dl", "<", 9.0, None, "g/dL")],
+    ),
+    (
+        "lct:NCT03863691",
+        "Kidney dysfunction: creatinine clearance below 10 ml per minute.",
+        [("below 10 ml per minute", "<", 10, None, "mL/min")],
+    ),
+    ("lct:NCT03924804", "Body mass index exceeding 30 kg/m2;", [("exceeding 30 kg/m2", ">", 30, None, "kg/m2")]),
+    (
+        "lct:NCT03860623",
+        "BMI 18-25 kg/m2; those with BMI up to 28kg/m2 will be included if waist circumference is <96cm.",
+        [
+            ("18-25 kg/m2", "between", 18, 25, "kg/m2"),
+            ("up to 28kg/m2", "<=", 28, None, "kg/m2"),
+            ("<96cm", "<", 96, None, "cm"),
+        ],
+    ),
+    ("lct:NCT03861299", "Karnofsky performance scale 80 or more", [("80 or more", ">=", 80, None, None)]),
+    (
+        "lct:NCT03861676",
+        "International Prostate symptom score (IPSS) 20 or less",
+        [("20 or less", "<=", 20, None, None)],
+    ),
+    (
+        "lct:NCT03860012",
+        "age > 21 or less than 2",
+        [("> 21", ">", 21, None, "a", {"kind": "age"}), ("less than 2", "<", 2, None, "a", {"kind": "age"})],
+    ),
+    (
+        "lct:NCT03860103",
+        "Patients with normal pregnancy between 11 and 42 weeks of amenorrhea",
+        [("between 11 and 42 weeks", "between", 11, 42, "wk")],
+    ),
+    (
+        "lct:NCT03861078",
+        "Between the ages of 18-55 years old",
+        [("18-55 years old", "between", 18, 55, "a", {"kind": "age"})],
+    ),
+    (
+        "lct:NCT03860688",
+        "Men and women, aged 18 to 60 years.",
+        [("18 to 60 years", "between", 18, 60, "a", {"kind": "age"})],
+    ),
+    (
+        "lct:NCT03860038",
+        "Subject must have an ECOG (Eastern Cooperative Oncology Group) performance status score of 0~2;",
+        [("0~2", "between", 0, 2, None)],
+    ),
+    (
+        "chia:NCT00391690_inc",
+        "Eastern Cooperative Oncology Group (ECOG) score of 0, 1 or 2 (patients that spend less than 50% of time in bed during the day)",
+        [("0, 1 or 2", "between", 0, 2, None), ("less than 50%", "<", 50, None, "%")],
+    ),
+    (
+        "chia:NCT00720031_inc",
+        "General state with Karnowsky greater than 80, ECOG = 0, 1 or 2.",
+        [("greater than 80", ">", 80, None, None), ("= 0, 1 or 2", "between", 0, 2, None)],
+    ),
+    (
+        "chia:NCT00343668_inc",
+        "absolute neutrophil count [ANC] ≥1,500/µL, hemoglobin ≥9.0 g/dL,and platelets ≥100,000/µL",
+        [
+            ("≥1,500/µL", ">=", 1500, None, "/uL"),
+            ("≥9.0 g/dL", ">=", 9.0, None, "g/dL"),
+            ("≥100,000/µL", ">=", 100000, None, "/uL"),
+        ],
+    ),
+    (
+        "chia:NCT01082549_inc",
+        "Absolute neutrophil count (ANC) >1,500/microL and platelets >100,000/microL",
+        [(">1,500/microL", ">", 1500, None, "/uL"), (">100,000/microL", ">", 100000, None, "/uL")],
+    ),
+    (
+        "chia:NCT00094861_inc",
+        "Absolute neutrophil count (ANC) greater than or equal to 1.5 x 10^9/L without growth factor use",
+        [("greater than or equal to 1.5 x 10^9/L", ">=", 1.5, None, "10*9/L")],
+    ),
+    (
+        "chia:NCT02301962_inc",
+        "Absolute neutrophil count (ANC) >=1.5 x 10^9/Liter (L), Platelet count >=75 x 10^9/L",
+        [(">=1.5 x 10^9/Liter", ">=", 1.5, None, "10*9/L"), (">=75 x 10^9/L", ">=", 75, None, "10*9/L")],
+    ),
+    (
+        "chia:NCT00586898_inc",
+        "WBC >_3500/mm3, platelet count >_100,000/mm3.",
+        [(">_3500/mm3", ">=", 3500, None, "/mm3"), (">_100,000/mm3", ">=", 100000, None, "/mm3")],
+    ),
+    (
+        "lct:NCT03860415",
+        "Chronic (more than three months) ESBL colonization",
+        [("more than three months", ">", 3, None, "mo")],
+    ),
+    (
+        "lct:NCT03860220",
+        "aspartate aminotransferase and alanine aminotransferase levels ≥3 times the upper limit of normal",
+        [("≥3 times the upper limit of normal", ">=", 3, None, None, {"relative_to": "ULN"})],
+    ),
+    ("lct:NCT03867682", "AST and ALT ≤ 3.0 x ULN", [("≤ 3.0 x ULN", "<=", 3.0, None, None, {"relative_to": "ULN"})]),
+    (
+        "chia:NCT00989261_inc",
+        "Serum creatinine ≤1.5 × ULN and glomerular filtration rate (GFR) > 30 mL/min",
+        [("≤1.5 × ULN", "<=", 1.5, None, None, {"relative_to": "ULN"}), ("> 30 mL/min", ">", 30, None, "mL/min")],
+    ),
+    (
+        "chia:NCT02366819_inc",
+        "Creatinine =< 1.5 x upper limit of normal",
+        [("=< 1.5 x upper limit of normal", "<=", 1.5, None, None, {"relative_to": "ULN"})],
+    ),
+    (
+        "showcase inclusion/9/1",
+        "(AST) and alanine aminotransferase (ALT) ≤2.5×upper limit of normal (ULN);",
+        [("≤2.5×upper limit of normal (ULN)", "<=", 2.5, None, None, {"relative_to": "ULN"})],
+    ),
+    (
+        "lct:NCT03860753",
+        "Alcohol Use Disorders Inventory (AUDIT) score indicative of severe alcohol dependence (≥13 for women, ≥15 for men)",
+        [
+            ("≥13 for women", ">=", 13, None, None, {"when": {"sex": "female"}}),
+            ("≥15 for men", ">=", 15, None, None, {"when": {"sex": "male"}}),
+        ],
+    ),
+    (
+        "lct:NCT03868657",
+        "QTc values >440 ms (men) and >450 ms (women)",
+        [
+            (">440 ms (men)", ">", 440, None, "ms", {"when": {"sex": "male"}}),
+            (">450 ms (women)", ">", 450, None, "ms", {"when": {"sex": "female"}}),
+        ],
+    ),
+    (
+        "lct:NCT03867214",
+        "Preoperative anemia (a hemoglobin value of <11 g/dL in females and <12 g/dL in males)",
+        [
+            ("<11 g/dL in females", "<", 11, None, "g/dL", {"when": {"sex": "female"}}),
+            ("<12 g/dL in males", "<", 12, None, "g/dL", {"when": {"sex": "male"}}),
+        ],
+    ),
+    (
+        "lct:NCT03860233",
+        "Men or women 18 years of age or older.",
+        [("18 years of age or older", ">=", 18, None, "a", {"kind": "age"})],
+    ),
+    (
+        "lct:NCT03861325",
+        "The patient is at least 18 years old.",
+        [("at least 18 years old", ">=", 18, None, "a", {"kind": "age"})],
+    ),
+    (
+        "lct:NCT03863080",
+        "Immunoglobulins given by SC, IV (IVIG), or intramuscular route, or plasmapheresis/plasma exchange (PE) within 4 weeks before Screening.",
+        [
+            (
+                "within 4 weeks before Screening",
+                "<=",
+                4,
+                None,
+                "wk",
+                {"kind": "window", "reference": "screening", "direction": "before"},
+            )
+        ],
+    ),
+    (
+        "lct:NCT03861923",
+        "Received dry needling or acupuncture within the past 6 months",
+        [
+            (
+                "within the past 6 months",
+                "<=",
+                6,
+                None,
+                "mo",
+                {"kind": "window", "reference": "as_of", "direction": "before"},
+            )
+        ],
+    ),
+    (
+        "lct:NCT03929419",
+        "Surgery less than 3 months ago",
+        [
+            (
+                "less than 3 months ago",
+                "<",
+                3,
+                None,
+                "mo",
+                {"kind": "window", "reference": "as_of", "direction": "before"},
+            )
+        ],
+    ),
+    (
+        "lct:NCT03926013",
+        "Other active malignancy requiring systemic treatment <=12 months prior to enrollment",
+        [
+            (
+                "<=12 months prior to enrollment",
+                "<=",
+                12,
+                None,
+                "mo",
+                {"kind": "window", "reference": "enrollment", "direction": "before"},
+            )
+        ],
+    ),
+    (
+        "showcase inclusion/11",
+        "contraceptive measures from the signing of the informed consent form until 2 years after the use of the study drug.",
+        [
+            (
+                "until 2 years after the use of the study drug",
+                "<=",
+                2,
+                None,
+                "a",
+                {"kind": "window", "reference": "first_dose", "direction": "after"},
+            )
+        ],
+    ),
+    ("lct:NCT03868683", "Normal blood pressure <140/90 mmHg", []),  # a pair: see test_blood_pressure_pairs
+    (
+        "lct:NCT03860064",
+        "BMI: >18 and < 30 kg/m2",
+        [(">18", ">", 18, None, None), ("< 30 kg/m2", "<", 30, None, "kg/m2")],
+    ),
+    ("lct:NCT03861468", "Bicarbonate - Concentration ≥ 27 mmol/L", [("≥ 27 mmol/L", ">=", 27, None, "mmol/L")]),
+    ("lct:NCT03864029", "Baseline Phe concentration ≥ 450 µmol/L", [("≥ 450 µmol/L", ">=", 450, None, "umol/L")]),
+    (
+        "lct:NCT03862807",
+        "Has estimated glomerular filtration rate (eGFR) ≤30 mL/min/1.73 m^2",
+        [("≤30 mL/min/1.73 m^2", "<=", 30, None, "mL/min/{1.73_m2}")],
+    ),
+    ("lct:NCT03860350", "Framingham risk score (10 % or above)", [("10 % or above", ">=", 10, None, "%")]),
+    (
+        "showcase inclusion/7",
+        "the proportion of primitive immature lymphocytes in the bone marrow was >5%;",
+        [(">5%", ">", 5, None, "%")],
+    ),
+    (
+        "showcase exclusion/10/1",
+        "QTc interval ≥470 ms after heart rate correction (QTc interval calculated by Fridericia formula);",
+        [("≥470 ms", ">=", 470, None, "ms")],
+    ),
+    (
+        "showcase exclusion/10/2",
+        "New York Heart Association (NYHA) grade II or above heart failure;",
+        [("II or above", ">=", 2, None, None)],
+    ),
+    (
+        "chia:NCT03062358_exc",
+        "Has not recovered adequately (i.e., Grade ≤1 or baseline) from the toxicity",
+        [("≤1", "<=", 1, None, None)],
+    ),
+    (
+        "showcase exclusion/14",
+        "the toxicity caused by previous anti-tumor treatment has not recovered to grade 1 or baseline level (according to NCI-CTCAE version 5.0);",
+        [("recovered to grade 1", "<=", 1, None, None)],
+    ),
+    (
+        "showcase exclusion/15/2",
+        "Systemic corticosteroid treatment not exceeding 10 mg/day of prednisone or its equivalent physiological dose, or",
+        [("not exceeding 10 mg/day", "<=", 10, None, "mg/d")],
+    ),
+]
+
+
+@pytest.mark.parametrize(("source", "sentence", "expected"), CASES, ids=[f"{c[0]}:{i}" for i, c in enumerate(CASES)])
+def test_value_forms(source: str, sentence: str, expected: list[tuple[Any, ...]]) -> None:
+    if source == "lct:NCT03868683":
+        return  # covered below; listed so the table shows every corpus form
+    got = find_values(sentence)
+    readings = [(sentence[e.start : e.end], e.comparator, e.value, e.value_high, e.unit) for e in got]
+    assert readings == [e[:5] for e in expected], source
+    for expr, exp in zip(got, expected, strict=True):
+        extra = exp[5] if len(exp) > 5 else {}
+        for key, value in extra.items():
+            assert getattr(expr, key) == value, (source, key)
+        if "relative_to" not in extra:
+            assert expr.relative_to is None
+        if "when" not in extra:
+            assert expr.when is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "comparator", "systolic", "diastolic"),
+    [
+        ("Normal blood pressure <140/90 mmHg", "<", 140, 90),  # lct:NCT03868683
+        ("uncontrolled hypertension (BP > 160/100 mmHg)", ">", 160, 100),  # lct:NCT03920436
+        (
+            "Patients with severe hypertension (>180/110 mmHg) as defined by the guideline",
+            ">",
+            180,
+            110,
+        ),  # lct:NCT03921086
+    ],
+)
+def test_blood_pressure_pairs(sentence: str, comparator: str, systolic: int, diastolic: int) -> None:
+    found = extract(sentence, mentions=[])
+    got = [
+        (f.constraint.concept["code"], f.constraint.comparator, f.constraint.value, f.constraint.unit) for f in found
+    ]
+    assert got == [
+        ("LOINC:8480-6", comparator, systolic, "mm[Hg]"),
+        ("LOINC:8462-4", comparator, diastolic, "mm[Hg]"),
+    ]
+
+
+def test_stratified_creatinine_of_the_showcase() -> None:
+    text = (
+        "Serum creatinine for children: no more than 1.2 mg/dL for 10 to 13 years old, no more than 1.5 mg/dL "
+        "for males aged 13 to 16 years old, no more than 1.4 mg/dL for females aged 13 years and above, and no "
+        "more than 1.7 mg/dL for males aged 16 years and above."
+    )
+    got = [(e.comparator, e.value, e.unit, e.when) for e in find_values(text)]
+    assert got == [
+        ("<=", 1.2, "mg/dL", {"age": [10, 13]}),
+        ("<=", 1.5, "mg/dL", {"sex": "male", "age": [13, 16]}),
+        ("<=", 1.4, "mg/dL", {"sex": "female", "age": [13, None]}),
+        ("<=", 1.7, "mg/dL", {"sex": "male", "age": [16, None]}),
+    ]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Tumor cells were CD19 positive by flow cytometry",  # showcase inclusion/8
+        "except for those with T315I mutations",  # showcase inclusion/6
+        "according to NCI-CTCAE version 5.0",  # showcase exclusion/14
+        "at least one of the following must be met:",  # showcase inclusion/5: a lead-in's count
+        "diagnosed in 2019 with HbA1c measured",
+    ],
+)
+def test_numbers_that_are_not_thresholds(sentence: str) -> None:
+    assert find_values(sentence) == []
+
+
+def test_adults_is_an_age_limit() -> None:
+    found = extract("Adults (18 and older) with asthma", mentions=[])  # chia:NCT00954850_inc
+    assert [(f.constraint.concept["code"], f.constraint.comparator, f.constraint.value) for f in found] == [
+        ("LOINC:30525-0", ">=", 18)
+    ]
+    implicit = extract("Adult patients with type 2 diabetes", mentions=[])
+    assert [(f.constraint.comparator, f.constraint.value, f.extra.get("implicit")) for f in implicit] == [
+        (">=", 18, True)
+    ]
