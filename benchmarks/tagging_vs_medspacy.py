@@ -1,0 +1,78 @@
+"""Whole pipeline vs medspaCy's default pipeline on the same trials, one core, same run.
+
+    python benchmarks/tagging_vs_medspacy.py [--limit 1000] [--corpus PATH]
+
+Ours: read the JSON line, clean, segment, tag entities and thresholds of every
+criterion (``parse_record(..., tag=True)``). medspaCy: ``medspacy.load()``
+(its default pipeline: PyRuSH sentence splitting, target matcher, ConText)
+over the same trials' eligibility texts with ``nlp.pipe``. Prints trials/s,
+the speed ratio and peak memory; asserts nothing. Run it pinned to one core
+(``taskset -c 0``) for one-core figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+DEFAULT = Path(__file__).resolve().parents[1].parent / "shared" / "corpora" / "ctgov" / "trials.jsonl"
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--corpus", default=str(DEFAULT))
+    ap.add_argument("--limit", type=int, default=1000)
+    ap.add_argument("--skip-medspacy", action="store_true")
+    args = ap.parse_args()
+    lines = Path(args.corpus).read_bytes().splitlines()[: args.limit]
+    n = len(lines)
+    print(f"trials: {n}", flush=True)
+
+    from extractor.pipeline import parse_record
+    from extractor.readers import record_from_json
+    from extractor.tagging import default_nlp
+
+    t0 = time.perf_counter()
+    default_nlp()
+    t_load = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    constraints = entities = 0
+    for i, line in enumerate(lines, 1):
+        trial = parse_record(record_from_json(json.loads(line), f"line {i}"), tag=True)
+        for node in trial.walk():
+            constraints += len(node.constraints)
+            entities += len(node.entities)
+    t_ours = time.perf_counter() - t0
+    print(f"extractor: load {t_load:.2f} s; {t_ours:.2f} s = {n / t_ours:,.0f} trials/s; "
+          f"{entities} entities, {constraints} constraints; peak RSS so far {rss_mb():.0f} MB", flush=True)
+    if args.skip_medspacy:
+        return 0
+
+    import medspacy
+    from loguru import logger
+
+    logger.remove()  # medspaCy logs at DEBUG through loguru
+    texts = [json.loads(line).get("criteria") or "" for line in lines]
+    t0 = time.perf_counter()
+    nlp = medspacy.load()
+    t_mload = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for _doc in nlp.pipe(texts):
+        pass
+    t_med = time.perf_counter() - t0
+    print(f"medspacy.load() [{', '.join(nlp.pipe_names)}]: load {t_mload:.2f} s; {t_med:.2f} s = "
+          f"{n / t_med:,.1f} trials/s; peak RSS {rss_mb():.0f} MB")
+    print(f"speed ratio (medspaCy time / extractor time): {t_med / t_ours:.1f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,47 @@
+"""The spaCy pipeline: components, save/load round trip, tags attached to criteria."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import spacy
+
+from extractor import parse_text
+from extractor.tagging import FLAGS, build_nlp
+
+
+def test_pipeline_components_and_round_trip(tmp_path: Path) -> None:
+    nlp = build_nlp()
+    assert nlp.pipe_names == ["extractor_lexicon", "extractor_thresholds"]
+    text = "Total bilirubin ≤ 1.5 x ULN and creatinine clearance ≥ 60 mL/min within 4 weeks before screening"
+    before = nlp(text)
+    nlp.to_disk(tmp_path / "pipeline")
+    loaded = spacy.load(tmp_path / "pipeline")
+    after = loaded(text)
+    assert [(e.text, e.label_) for e in after.ents] == [(e.text, e.label_) for e in before.ents]
+    assert [f.constraint.as_dict() for f in after._.constraints] == [f.constraint.as_dict() for f in before._.constraints]
+    assert len(after._.constraints) >= 2
+
+
+def test_constraints_and_entities_are_attached_with_absolute_spans() -> None:
+    text = "Inclusion Criteria:\n- Age 18 to 65 years\n- LVEF < 50% within 6 months before screening\n"
+    trial = parse_text(text)
+    age = trial.find("inclusion/1")
+    assert [(c.concept["code"], c.comparator, c.value, c.value_high, c.unit) for c in age.constraints] == [
+        ("LOINC:30525-0", "between", 18, 65, "a")
+    ]
+    for node in trial.walk():
+        for c in node.constraints:
+            assert c.span is not None and trial.eligibility_text[c.span[0] : c.span[1]] == c.text
+        for e in node.entities:
+            assert trial.eligibility_text[e["span"][0] : e["span"][1]] == e["text"]
+            assert all(e[flag] is False for flag in FLAGS)
+    window = [c for c in trial.find("inclusion/2").constraints if c.kind == "window"]
+    assert [(c.comparator, c.value, c.unit, c.reference, c.direction) for c in window] == [
+        ("<=", 6, "mo", "screening", "before")
+    ]
+
+
+def test_untagged_parse_has_no_constraints() -> None:
+    trial = parse_text("- LVEF < 50%\n", tag=False)
+    assert trial.find("unspecified/1").constraints == []
