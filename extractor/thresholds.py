@@ -118,6 +118,9 @@ _COORDINATION = re.compile(r"^(?:\s|,|/|\(|\)|\band\b|\bor\b|\band/or\b|&)*$", r
 _GRADE_CUE = re.compile(r"grade\s*$", re.IGNORECASE)
 _BP_PAIR = re.compile(r"(?<![\d.])(?P<s>\d{2,3})\s*/\s*(?P<d>\d{2,3})(?![\d/])")
 _OF_THE_FOLLOWING = re.compile(r"\s+(?:or\s+more\s+)?of\s+(?:the\s+following|these|them|the\s+criteria)", re.IGNORECASE)
+_MAYBE_VALUE = re.compile(
+    r"\d|\b(?:" + "|".join(_WORD_NUMBERS) + r"|adults?)\b|\b(?:class|grade|stage)\s+[IV]", re.IGNORECASE
+)
 _NOT_NUMBER_AFTER = re.compile(r"^(?:[a-zA-Z]|\+|')(?<!\d)")
 
 
@@ -506,6 +509,8 @@ def _concepts_before(text: str, mentions: list[Mention], expr: ValueExpr, clause
 
 def extract(text: str, mentions: list[Mention] | None = None, lexicon: ConceptMatcher | None = None) -> list[Found]:
     """All constraints of one criterion's ``text`` (offsets relative to it)."""
+    if not _MAYBE_VALUE.search(text):
+        return []  # most criteria hold no number at all
     if mentions is None:
         mentions = (lexicon or matcher()).find(text)
     found: list[Found] = []

@@ -19,7 +19,8 @@ def test_pipeline_components_and_round_trip(tmp_path: Path) -> None:
     loaded = spacy.load(tmp_path / "pipeline")
     after = loaded(text)
     assert [(e.text, e.label_) for e in after.ents] == [(e.text, e.label_) for e in before.ents]
-    assert [f.constraint.as_dict() for f in after._.constraints] == [f.constraint.as_dict() for f in before._.constraints]
+    got = [f.constraint.as_dict() for f in after._.constraints]
+    assert got == [f.constraint.as_dict() for f in before._.constraints]
     assert len(after._.constraints) >= 2
 
 
