@@ -26,6 +26,10 @@ LEXICONS: dict[str, str] = {
     "conditions": "Condition",
     "drugs": "Drug",
     "procedures": "Procedure",
+    "observations": "Observation",
+    "devices": "Device",
+    "demographics": "Demographic",
+    "temporal": "Temporal",
 }
 """Lexicon file stem -> the entity label its concepts get."""
 

@@ -68,10 +68,12 @@ def apply_doc(node: Criterion, doc: Any) -> None:
     """Copy a processed doc's entities and constraints onto ``node`` (spans made absolute)."""
     base = node.span[0] if node.span else 0
     entities: list[dict[str, Any]] = []
+    values = list(doc.spans.get("values", []))
     for ent in doc.ents:
-        concept = ent._.concept
-        entities.append(_entity(ent.text, ent.label_, base + ent.start_char, base + ent.end_char, concept))
-    for span in doc.spans.get("values", []):
+        if any(v.start_char <= ent.start_char and ent.end_char <= v.end_char for v in values):
+            continue  # "past" inside the window "within the past 6 months"
+        entities.append(_entity(ent.text, ent.label_, base + ent.start_char, base + ent.end_char, ent._.concept))
+    for span in values:
         entities.append(_entity(span.text, span.label_, base + span.start_char, base + span.end_char, None))
     entities.sort(key=lambda e: e["span"])
     node.entities = entities

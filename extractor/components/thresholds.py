@@ -32,13 +32,8 @@ class ThresholdTagger:
         values: list[Any] = []
         for f in found:
             kind = f.extra.get("kind")
-            label = (
-                "Demographic"
-                if kind == "age"
-                else "Temporal"
-                if kind in ("window", "duration", "life_expectancy")
-                else "Value"
-            )
+            # as Chia marks them: "within the last 6 months" is Temporal, "18 years or older" a Value
+            label = "Temporal" if kind in ("window", "duration") else "Value"
             span = doc.char_span(f.span[0], f.span[1], label=label, alignment_mode="expand")
             if span is not None and all(s.start != span.start or s.end != span.end for s in values):
                 values.append(span)
