@@ -396,6 +396,7 @@ def _when(m: re.Match[str]) -> dict[str, Any]:
     return when
 
 
+_COUNTED = re.compile(r"^\s*(?:(?:prior|previous|different|separate|consecutive|more|additional)\s+)?(?:(?:lines?|courses?|cycles?|doses?|regimens?|episodes?|types?|kinds?)\s+of\s+)?$")
 _DOSE_UNITS = {"mg", "mg/d", "mg/kg", "mg/m2", "ug", "g"}
 _OF_DRUG = re.compile(r"\s*(?:of|as)\s+(?:the\s+)?")
 _TIME_UNITS = {"a", "mo", "wk", "d", "h", "min"}
@@ -576,6 +577,13 @@ def extract(text: str, mentions: list[Mention] | None = None, lexicon: ConceptMa
         if not concepts and expr.kind in ("window", "duration"):
             # "at least 4 weeks since prior chemotherapy": what is timed comes after
             concepts = [m for m in mentions if expr.end <= m.start <= expr.end + 40][:1]
+        if not concepts and expr.unit is None and expr.relative_to is None:
+            # a count: "2 or more relapses", "at least two tyrosine kinase inhibitor (TKI) treatments",
+            # "at least 2 courses of induction therapy"
+            for m in mentions:
+                if m.start >= expr.end and _COUNTED.match(text[expr.end : m.start]):
+                    concepts = [m]
+                    break
         if not concepts and expr.unit in _DOSE_UNITS:
             of = _OF_DRUG.match(text, expr.end)
             nxt = [m for m in mentions if of and m.start == of.end() and m.concept.label == "Drug"]
