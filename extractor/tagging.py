@@ -38,8 +38,9 @@ def build_nlp(*, lexicons: list[str] | None = None) -> Any:
     nlp = spacy.blank("en")
     # English special cases ("don't", "e.g.") and URL matching cost a quarter of the
     # tokenizer's time and change nothing here: every stage works in character offsets
-    nlp.tokenizer.rules = {}
-    nlp.tokenizer.url_match = None
+    tokenizer: Any = nlp.tokenizer
+    tokenizer.rules = {}
+    tokenizer.url_match = None
     config = {"lexicons": lexicons} if lexicons is not None else {}
     nlp.add_pipe("extractor_lexicon", config=config)
     nlp.add_pipe("extractor_thresholds")

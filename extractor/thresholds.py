@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import pairwise
 from typing import Any
 
 from .errors import ResourceError
@@ -44,18 +45,53 @@ _WORD_NUMBERS = {
 _ROMAN_VALUES = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5}
 
 _NUMBER = re.compile(
-    r"(?<![A-Za-z0-9.^/*,])(?:(?P<num>(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)"
+    r"(?<![A-Za-z0-9.^/*,)])(?:(?P<num>(?:\d{1,3}(?:,\d{3})+|\d+(?:,\d{1,2}(?=\s?[a-zA-Zµ%]))?)(?:\.\d+)?|\.\d+)"
     r"|(?P<word>" + "|".join(_WORD_NUMBERS) + r")\b"
     r"|(?<=class |grade |stage )(?P<roman>IV|V|I{1,3})\b)",
     re.IGNORECASE,
 )
 _SKIP_BEFORE = re.compile(
     r"\b(?:version|v|phase|part|cohort|arm|type|day|cycle|visit|step|section|protocol|chapter|p\.|trial|study|"
-    r"grade\s+[^\s]+\s+or|\#|no\.|number|table|figure|appendix|cd|covid|il|ifn)[\s-]*$",
+    r"dsm|recist|doi|pcl|iso|icd|n\s*=|n\s*:|circulation|axis|"
+    r"grade\s+[^\s]+\s+or|\#|no\.|number|table|figure|appendix|cd|covid|il|ifn)[\s:-]*$",
     re.IGNORECASE,
 )
+_AND_OR_END = re.compile(r"\b(?:and|or|and/or)$", re.IGNORECASE)
+_ENUMERATOR_AT_START = re.compile(r"^[\s\-*•]*$")
+
+
+def _is_label(text: str, start: int, end: int) -> bool:
+    """Is the number at ``start:end`` a list label or part of a name rather than a value?"""
+    after = text[end : end + 2]
+    before = text[max(0, start - 12) : start].rstrip()
+    if (
+        after[:1] in (".", ")")
+        and after[1:2] in (" ", "\t", "\n", "", ")")
+        and _ENUMERATOR_AT_START.match(text[:start])
+    ):
+        return True  # a list label left inside the criterion's text ("- 1. diagnosed")
+    if after[:1] == ")" and end - start <= 2 and (not before or before[-1] in ";:,.(" or _AND_OR_END.search(before)):
+        return True  # "1)The office BP ...; 2)for patients", "(1) curves"
+    if start >= 2 and text[start - 1] == "-" and text[start - 2].isalpha():
+        return True  # "DSM-5", "PD-1", "BC-418"
+    if (start >= 1 and text[start - 1] in "®™+") or (start >= 2 and text[start - 1] == " " and text[start - 2] in "®™"):
+        return True  # "NovoMix® 30", "groups 1+2"
+    return after[:1] == "+" and after[1:2].isdigit()  # "groups 1+2"
+
+
 _RANGE = re.compile(r"\s*(?:-|–|~|to|through|and)\s*", re.IGNORECASE)
 _LIST_RANGE = re.compile(r"(?:\s*,\s*(?:\d+)){0,6}\s*,?\s*(?:or|and)\s*(?P<last>\d+)\b")
+_DIGIT_LIST = re.compile(r"(?:,\s?\d\b)*,\s?(?P<last>\d)\b(?![.,]\d)")  # Chia's "ECOG 0,1", "0,1,2"
+
+
+def _consecutive(first: float | int, listed: str) -> bool:
+    """ "0, 1, or 2" and "0,1" list consecutive whole numbers (a range); "5, 10 or 20" do not."""
+    numbers = [first, *(int(n) for n in re.findall(r"\d+", listed))]
+    return all(isinstance(n, int) or float(n).is_integer() for n in numbers) and all(
+        int(b) - int(a) == 1 for a, b in pairwise(numbers)
+    )
+
+
 _ULN = re.compile(
     r"\s*(?:[x×*]|times|fold|-fold)?\s*(?:the\s+)?(?:institutional\s+|local\s+|lab(?:oratory)?\s+)?"
     r"(?:(?P<u>upper\s+limits?\s+of\s+(?:the\s+)?normal(?:\s+range)?|I?ULN)|(?P<l>lower\s+limits?\s+of\s+(?:the\s+)?normal|LLN))"
@@ -84,7 +120,7 @@ _AGE_AFTER = re.compile(
     r"^\s*(?:old|of\s+age|at\s+(?:the\s+time\s+of\s+)?(?:screening|enrol|consent|signing))", re.IGNORECASE
 )
 _WITHIN = re.compile(
-    r"(?:within|in|during|over)\s+(?:the\s+)?(?:(?:past|last|previous|preceding|prior)\s+)?$|(?:for|in)\s+the\s+(?:past|last)\s+$",
+    r"(?:within|in|during|over)\s+(?:the\s+)?(?:(?:past|last|previous|preceding|prior|first)\s+)?$|(?:for|in)\s+the\s+(?:past|last)\s+$",
     re.IGNORECASE,
 )
 _DURATION_BEFORE = re.compile(
@@ -160,7 +196,8 @@ def unit_rules() -> tuple[re.Pattern[str], dict[str, UnitRule]]:
     alts = [f"(?-i:{re.escape(s)})" for s in sensitive] + [re.escape(s) for s in insensitive]
     alts.sort(key=len, reverse=True)
     # a unit ends at a non-word character (so "m" does not match "mg", "d" not "days")
-    pattern = compile_pattern(r"\s*(?:" + "|".join(alts) + r")(?![\w²³/^])", "units.jsonl")
+    # "3-mo", "18-35-year", "2-hour": a unit may hang on its number by a hyphen
+    pattern = compile_pattern(r"\s*-?\s*(?:" + "|".join(alts) + r")(?![\w²³/^])", "units.jsonl")
     return pattern, by_spelling
 
 
@@ -211,7 +248,9 @@ class Found:
 
 def _number(m: re.Match[str]) -> float | int:
     if m.group("num") is not None:
-        raw = m.group("num").replace(",", "")
+        raw = m.group("num")
+        # "7,8 mmol/l" is a decimal comma; "1,500" a thousands separator
+        raw = raw.replace(",", ".") if re.fullmatch(r"\d+,\d{1,2}", raw) else raw.replace(",", "")
         value = float(raw)
         return int(value) if value.is_integer() and "." not in raw else value
     if m.group("word") is not None:
@@ -224,7 +263,7 @@ def _match_unit(text: str, pos: int) -> tuple[str, str, int] | None:
     m = pattern.match(text, pos)
     if not m:
         return None
-    spelled = m.group().strip()
+    spelled = m.group().strip().lstrip("-").strip()
     rule = by_spelling.get(spelled) or by_spelling.get(spelled.lower())
     if rule is None:  # pragma: no cover - every alternative comes from the table
         return None
@@ -277,6 +316,8 @@ def find_values(text: str) -> list[ValueExpr]:
             continue  # "T315I", "1c", "19-positive"
         if m.group("num") is not None and _SKIP_BEFORE.search(text, max(0, start - 20), start):
             continue
+        if m.group("num") is not None and _is_label(text, start, end):
+            continue  # "- 1. diagnosed", "1)The office", "DSM-5", "PD-1", "groups 1+2"
         raw = m.group("num")
         if raw is not None and len(raw) == 4 and raw[:2] in ("19", "20") and _match_unit(text, end) is None:
             continue  # a calendar year
@@ -285,7 +326,12 @@ def find_values(text: str) -> list[ValueExpr]:
         value = _number(m)
         expr = ValueExpr(start, end, value, value_start=start)
         cmp_before = _comparator_before(text, start)
-        if m.group("word") is not None and cmp_before is None and _match_unit(text, end) is None:
+        if (
+            m.group("word") is not None
+            and cmp_before is None
+            and _match_unit(text, end) is None
+            and _comparator_after(text, end) is None
+        ):
             continue  # a number written as a word is a value only with a comparator or a unit
         j = end
         # range: 12-65, 10 to 13, 0, 1, or 2
@@ -316,8 +362,8 @@ def find_values(text: str) -> list[ValueExpr]:
                 expr.value_high = _number(second)
                 j = second.end()
             else:
-                lst = _LIST_RANGE.match(text, j)
-                if lst and (cmp_before is None or cmp_before[0] == "=="):
+                lst = _LIST_RANGE.match(text, j) or _DIGIT_LIST.match(text, j)
+                if lst and (cmp_before is None or cmp_before[0] == "==") and _consecutive(value, lst.group()):
                     expr.value_high = int(lst.group("last"))
                     j = lst.end()
             unit = _match_unit(text, j)
@@ -335,6 +381,15 @@ def find_values(text: str) -> list[ValueExpr]:
             if expr.unit is None and re.search(r"older|younger", text[j : after[1]], re.IGNORECASE):
                 expr.unit, expr.kind = "a", "age"  # "18 and older"
             j = after[1]
+        if (
+            cmp_before is None
+            and expr.unit_text is not None
+            and text[end : end + 1] == "-"
+            and expr.value_high is None
+            and re.match(r"\s+[a-z]", text[j : j + 3])
+            and not _WITHIN.search(text[max(0, start - 40) : start])
+        ):
+            continue  # "2-hour post-load glucose", "6-minute walk test": a name, not a threshold
         if cmp_before is not None and expr.comparator is None:
             expr.comparator = cmp_before[0]
             expr.start = cmp_before[1]
@@ -374,9 +429,12 @@ def find_values(text: str) -> list[ValueExpr]:
 def _range_ok(text: str, j: int, rng: re.Match[str], cmp_before: tuple[str, int] | None) -> bool:
     sep = rng.group().strip().lower()
     if sep == "and":
+        # "between 11 and 42 weeks" (not "AST and ALT"; not "> 18 and < 65")
         return (
-            bool(_BETWEEN_BEFORE.search(text, max(0, (cmp_before[1] if cmp_before else j) - 60), j))
-            and "between" in text[max(0, j - 40) : j].lower()
+            re.search(
+                r"\bbetween\s+(?:the\s+ages?\s+of\s+)?[\d.,]+\s*\S{0,12}\s*$", text[max(0, j - 50) : j], re.IGNORECASE
+            )
+            is not None
         )
     # "< 5-fold": a dash after a comparator is no range
     return not (sep in ("-", "–") and cmp_before is not None and cmp_before[0] != "==")
@@ -396,7 +454,9 @@ def _when(m: re.Match[str]) -> dict[str, Any]:
     return when
 
 
-_COUNTED = re.compile(r"^\s*(?:(?:prior|previous|different|separate|consecutive|more|additional)\s+)?(?:(?:lines?|courses?|cycles?|doses?|regimens?|episodes?|types?|kinds?)\s+of\s+)?$")
+_COUNTED = re.compile(
+    r"^\s*(?:(?:prior|previous|different|separate|consecutive|more|additional)\s+)?(?:(?:lines?|courses?|cycles?|doses?|regimens?|episodes?|types?|kinds?)\s+of\s+)?$"
+)
 _DOSE_UNITS = {"mg", "mg/d", "mg/kg", "mg/m2", "ug", "g"}
 _OF_DRUG = re.compile(r"\s*(?:of|as)\s+(?:the\s+)?")
 _TIME_UNITS = {"a", "mo", "wk", "d", "h", "min"}
@@ -580,9 +640,9 @@ def extract(text: str, mentions: list[Mention] | None = None, lexicon: ConceptMa
         if not concepts and expr.unit is None and expr.relative_to is None:
             # a count: "2 or more relapses", "at least two tyrosine kinase inhibitor (TKI) treatments",
             # "at least 2 courses of induction therapy"
-            for m in mentions:
-                if m.start >= expr.end and _COUNTED.match(text[expr.end : m.start]):
-                    concepts = [m]
+            for mention in mentions:
+                if mention.start >= expr.end and _COUNTED.match(text[expr.end : mention.start]):
+                    concepts = [mention]
                     break
         if not concepts and expr.unit in _DOSE_UNITS:
             of = _OF_DRUG.match(text, expr.end)
@@ -619,7 +679,12 @@ def extract(text: str, mentions: list[Mention] | None = None, lexicon: ConceptMa
         for m in re.finditer(r"\badults?\b", text, re.IGNORECASE):
             if _clause(text, m.start()) in adult_clauses:
                 continue
-            if re.search(r"\b(?:young|older)\s+$", text[max(0, m.start() - 8) : m.start()], re.IGNORECASE):
+            # "Adults with asthma", "Adult patients": the population, said first
+            if not re.match(
+                r"^[\W_]*(?:(?:healthy|male|female|consenting|ambulatory)\s+)?$", text[: m.start()], re.IGNORECASE
+            ):
+                continue
+            if re.match(r"\s+(?:under|in)\s+(?:guardianship|protection|custody)", text[m.end() :], re.IGNORECASE):
                 continue
             found.append(Found(Constraint(dict(AGE), ">=", 18, "a"), m.span(), None, {"kind": "age", "implicit": True}))
             break
