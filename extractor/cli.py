@@ -97,6 +97,26 @@ def cmd_parse(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    import json
+
+    from .evaluate.run import evaluate_chia, evaluate_lct
+
+    runners = {"lct": evaluate_lct, "chia": evaluate_chia}
+    results = {}
+    for name in args.corpora or ["lct", "chia"]:
+        scores = runners[name](args.corpus_dir, split=args.split, limit=args.limit)
+        results[name] = scores
+        if not args.json:
+            title = {"lct": "LCT thresholds (Eq-Comparison)", "chia": "Chia entities"}[name]
+            print(f"== {title}, split {args.split}, {scores.info.get('documents', 0)} documents")
+            print(scores.table())
+            print()
+    if args.json:
+        print(json.dumps({name: s.as_dict() for name, s in results.items()}, indent=2))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="extractor",
@@ -137,6 +157,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     prog.add_argument("--no-progress", dest="progress", action="store_false", help="never show a progress bar")
     p.set_defaults(func=cmd_parse)
+
+    e = sub.add_parser(
+        "evaluate",
+        help="score the pipeline against the annotated corpora (LCT thresholds, Chia entities)",
+        description="Score threshold extraction against LCT's Eq-Comparison events and entity tagging against Chia.",
+    )
+    e.add_argument("corpora", nargs="*", choices=("lct", "chia"), help="which corpora (default: both)")
+    e.add_argument("--corpus-dir", help="folder of the one corpus named (default: ../shared/corpora/<name>)")
+    e.add_argument(
+        "--split", choices=("all", "train", "dev", "test"), default="all", help="documented split (default all)"
+    )
+    e.add_argument("--limit", type=int, help="score only the first N documents")
+    e.add_argument("--json", action="store_true", help="print the scores as JSON")
+    e.set_defaults(func=cmd_evaluate)
     return parser
 
 

@@ -45,14 +45,16 @@ _WORD_NUMBERS = {
 _ROMAN_VALUES = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5}
 
 _NUMBER = re.compile(
-    r"(?<![A-Za-z0-9.^/*,)])(?:(?P<num>(?:\d{1,3}(?:,\d{3})+|\d+(?:,\d{1,2}(?=\s?[a-zA-Zµ%]))?)(?:\.\d+)?|\.\d+)"
+    r"(?<![A-Za-z0-9.^/*,)])(?:(?P<num>(?:(?<=[<>=≤≥ ])-(?=\d))?"  # a minus sign only after a comparator or space
+    r"(?:\d{1,3}(?:,\d{3})+|\d+(?:,\d{1,2}(?=\s?[a-zA-Zµ%]))?)(?:\.\d+)?|\.\d+)"  # 1,500 / 7,8 mmol / 2.5
     r"|(?P<word>" + "|".join(_WORD_NUMBERS) + r")\b"
     r"|(?<=class |grade |stage )(?P<roman>IV|V|I{1,3})\b)",
     re.IGNORECASE,
 )
 _SKIP_BEFORE = re.compile(
     r"\b(?:version|v|phase|part|cohort|arm|type|day|cycle|visit|step|section|protocol|chapter|p\.|trial|study|"
-    r"dsm|recist|doi|pcl|iso|icd|n\s*=|n\s*:|circulation|axis|"
+    r"dsm|recist|doi|pcl|iso|icd|n\s*=|n\s*:|circulation|axis|category|group|groups|experiment|substudy|"
+    r"sub-study|period|mini|antigen|wave|round|site|center|centre|room|ward|item|items|question|"
     r"grade\s+[^\s]+\s+or|\#|no\.|number|table|figure|appendix|cd|covid|il|ifn)[\s:-]*$",
     re.IGNORECASE,
 )
@@ -74,12 +76,24 @@ def _is_label(text: str, start: int, end: int) -> bool:
         return True  # "1)The office BP ...; 2)for patients", "(1) curves"
     if start >= 2 and text[start - 1] == "-" and text[start - 2].isalpha():
         return True  # "DSM-5", "PD-1", "BC-418"
+    nxt = text[end : end + 3]
+    if nxt[:1] == "." and nxt[1:2].isupper():
+        return True  # "1.Histologically confirmed", "PC 3.Chemotherapy-naive"
+    boundary = not before or before[-1] in ".;:)" or bool(_AND_OR_END.search(before))
+    if boundary and nxt[:1] in (".", "-") and (nxt[1:2].isalpha() or (nxt[1:2] == " " and nxt[2:3].isupper())):
+        return True  # "... 12. 3. Daily access", "1-patient refusal. 2-psychiatric disorders"
+    if nxt[:1] == "-" and nxt[1:3].isalpha() and _match_unit(text, end) is None:
+        return True  # "6-MWT", "6-mercaptopurine", "16-item"
+    if nxt[:1] == ":" and nxt[1:2].isdigit():
+        return True  # a ratio "3:1"
+    if start >= 2 and text[start - 1] == "(" and text[start - 2].isalpha():
+        return True  # "t(9;22)"
     if (start >= 1 and text[start - 1] in "®™+") or (start >= 2 and text[start - 1] == " " and text[start - 2] in "®™"):
         return True  # "NovoMix® 30", "groups 1+2"
     return after[:1] == "+" and after[1:2].isdigit()  # "groups 1+2"
 
 
-_RANGE = re.compile(r"\s*(?:-|–|~|to|through|and)\s*", re.IGNORECASE)
+_RANGE = re.compile(r"\s*(?:-|–|~|to|through|and)\s*(?:[<≤]=?\s*)?", re.IGNORECASE)
 _LIST_RANGE = re.compile(r"(?:\s*,\s*(?:\d+)){0,6}\s*,?\s*(?:or|and)\s*(?P<last>\d+)\b")
 _DIGIT_LIST = re.compile(r"(?:,\s?\d\b)*,\s?(?P<last>\d)\b(?![.,]\d)")  # Chia's "ECOG 0,1", "0,1,2"
 
@@ -94,7 +108,7 @@ def _consecutive(first: float | int, listed: str) -> bool:
 
 _ULN = re.compile(
     r"\s*(?:[x×*]|times|fold|-fold)?\s*(?:the\s+)?(?:institutional\s+|local\s+|lab(?:oratory)?\s+)?"
-    r"(?:(?P<u>upper\s+limits?\s+of\s+(?:the\s+)?normal(?:\s+range)?|I?ULN)|(?P<l>lower\s+limits?\s+of\s+(?:the\s+)?normal|LLN))"
+    r"(?:(?P<u>upper\s+limits?\s+of\s+(?:the\s+)?normal(?:\s+range)?|I?ULN|maximum\s+normal\s+value|upper\s+normal\s+limit)|(?P<l>lower\s+limits?\s+of\s+(?:the\s+)?normal|LLN))"
     r"(?:\s*\(\s*I?(?:ULN|LLN)\s*\))?",
     re.IGNORECASE,
 )
@@ -120,7 +134,7 @@ _AGE_AFTER = re.compile(
     r"^\s*(?:old|of\s+age|at\s+(?:the\s+time\s+of\s+)?(?:screening|enrol|consent|signing))", re.IGNORECASE
 )
 _WITHIN = re.compile(
-    r"(?:within|in|during|over)\s+(?:the\s+)?(?:(?:past|last|previous|preceding|prior|first)\s+)?$|(?:for|in)\s+the\s+(?:past|last)\s+$",
+    r"(?:within|in|during|over)\s+(?:the\s+)?(?:(?:past|last|previous|preceding|prior|first|next|coming|following)\s+)?$|(?:for|in)\s+the\s+(?:past|last)\s+$",
     re.IGNORECASE,
 )
 _DURATION_BEFORE = re.compile(
@@ -231,6 +245,7 @@ class ValueExpr:
     when: dict[str, Any] | None = None
     value_start: int = 0
     kind: str | None = None
+    inclusive: bool | None = None
     reference: str | None = None
     reference_text: str | None = None
     direction: str | None = None
@@ -294,7 +309,8 @@ def _comparator_after(text: str, pos: int) -> tuple[str, int] | None:
             stripped.startswith(rule.phrase)
             and (len(stripped) == len(rule.phrase) or not stripped[len(rule.phrase)].isalnum())
             and not stripped[len(rule.phrase) :].lstrip().startswith(("than", "then"))
-        ):  # "21 or less than 2" is two limits, not "21 or less"
+            and not re.match(r"\s*(?:the\s+age\s+of\s+)?[<>≤≥=]?\s*\d", stripped[len(rule.phrase) :])
+        ):  # "21 or less than 2" and "below 18 and above 65" are two limits each
             return rule.comparator, pos + offset + len(rule.phrase)
     return None
 
@@ -314,8 +330,13 @@ def find_values(text: str) -> list[ValueExpr]:
             and not _ULN.match(text, end)
         ):
             continue  # "T315I", "1c", "19-positive"
-        if m.group("num") is not None and _SKIP_BEFORE.search(text, max(0, start - 20), start):
-            continue
+        if (
+            m.group("num") is not None
+            and _SKIP_BEFORE.search(text, max(0, start - 20), start)
+            and _match_unit(text, end) is None
+            and not re.match(r"\s*[-–]\s*\d+\s*(?:days?|weeks?|months?|years?)", text[end : end + 16])
+        ):
+            continue  # "version 5.0", "Day 1" (but "cycle 21-35 days" is a value)
         if m.group("num") is not None and _is_label(text, start, end):
             continue  # "- 1. diagnosed", "1)The office", "DSM-5", "PD-1", "groups 1+2"
         raw = m.group("num")
@@ -367,6 +388,8 @@ def find_values(text: str) -> list[ValueExpr]:
                     expr.value_high = int(lst.group("last"))
                     j = lst.end()
             unit = _match_unit(text, j)
+            if unit is None and expr.value_high is not None and text[j : j + 1] == ")":
+                unit = _match_unit(text, j + 1)  # "between (16-24) weeks"
             if unit is not None:
                 expr.unit, expr.unit_text, j = unit
         uln = _ULN.match(text, j)
@@ -381,12 +404,16 @@ def find_values(text: str) -> list[ValueExpr]:
             if expr.unit is None and re.search(r"older|younger", text[j : after[1]], re.IGNORECASE):
                 expr.unit, expr.kind = "a", "age"  # "18 and older"
             j = after[1]
+            if expr.unit is None and expr.relative_to is None:
+                late = _match_unit(text, j)  # "3 or more years"
+                if late is not None:
+                    expr.unit, expr.unit_text, j = late
         if (
             cmp_before is None
             and expr.unit_text is not None
             and text[end : end + 1] == "-"
             and expr.value_high is None
-            and re.match(r"\s+[a-z]", text[j : j + 3])
+            and re.match(r"\s+[A-Za-z]", text[j : j + 3])
             and not _WITHIN.search(text[max(0, start - 40) : start])
         ):
             continue  # "2-hour post-load glucose", "6-minute walk test": a name, not a threshold
@@ -423,11 +450,46 @@ def find_values(text: str) -> list[ValueExpr]:
             expr.end -= 1
         out.append(expr)
         pos = expr.end
+    return _merge_two_sided(text, out)
+
+
+_BOTH_SIDES = re.compile(r"^\s*(?:and|,|&)\s*$", re.IGNORECASE)
+
+
+def _merge_two_sided(text: str, exprs: list[ValueExpr]) -> list[ValueExpr]:
+    """ "≥20 and ≤40 years", "> 18 and < 65": one ``between`` instead of two limits."""
+    out: list[ValueExpr] = []
+    for expr in exprs:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and prev.comparator in (">=", ">")
+            and expr.comparator in ("<=", "<")
+            and (prev.comparator == ">=") == (expr.comparator == "<=")
+            and prev.value_high is None
+            and expr.value_high is None
+            and prev.relative_to is None
+            and expr.relative_to is None
+            and (prev.unit is None or prev.unit == expr.unit)
+            and prev.when is None
+            and _BOTH_SIDES.match(text[prev.end : expr.start])
+            and expr.value > prev.value
+        ):
+            prev.value_high = expr.value
+            prev.comparator = "between"
+            prev.inclusive = expr.comparator == "<="
+            prev.unit = expr.unit
+            prev.unit_text = expr.unit_text
+            prev.kind = prev.kind or expr.kind
+            prev.end = expr.end
+            prev.when = expr.when
+            continue
+        out.append(expr)
     return out
 
 
 def _range_ok(text: str, j: int, rng: re.Match[str], cmp_before: tuple[str, int] | None) -> bool:
-    sep = rng.group().strip().lower()
+    sep = rng.group().strip().lower().rstrip("<≤= \t")
     if sep == "and":
         # "between 11 and 42 weeks" (not "AST and ALT"; not "> 18 and < 65")
         return (
@@ -517,6 +579,11 @@ def _clause(text: str, pos: int) -> int:
     return start
 
 
+_SCALE_BEFORE = re.compile(
+    r"\b(?:grade|stage|class|score|scores|level|status|scale|index|phase|type|category|ecog|who|asa|kps|nyha|"
+    r"gcs|apgar|tanner|gleason|ps|mrs|edss|bmi)\b\W{0,3}(?:of\s+|is\s+|=\s*|:\s*)?$",
+    re.IGNORECASE,
+)
 _PARENS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 
 
@@ -533,6 +600,16 @@ def _in_closed_parens(text: str, pos: int, until: int) -> bool:
     return False
 
 
+_CUE_KINDS = {"history", "administrative", "language", "prognosis"}
+
+
+def _timeable(m: Mention) -> bool:
+    """Can a time window be about this mention? Not a cue word ("history of", "ICF", "female", "prior")."""
+    if m.concept.label in ("Temporal", "Demographic"):
+        return False
+    return not (m.concept.label == "Observation" and m.concept.kind in _CUE_KINDS)
+
+
 def _concepts_before(text: str, mentions: list[Mention], expr: ValueExpr, clause_start: int) -> list[Mention]:
     """The mentions a value belongs to: the nearest one before it, and those coordinated with it.
 
@@ -543,7 +620,9 @@ def _concepts_before(text: str, mentions: list[Mention], expr: ValueExpr, clause
     candidates = [
         m
         for m in mentions
-        if clause_start <= m.start and m.end <= expr.start and (timed or m.concept.label == "Measurement")
+        if clause_start <= m.start
+        and m.end <= expr.start
+        and (_timeable(m) if timed else m.concept.label == "Measurement")
     ]
     # a mention inside a parenthesis that closes before the value is an aside:
     # "corticosteroids (dose ... of prednisone) or other immunosuppressants within 2 weeks"
@@ -554,7 +633,7 @@ def _concepts_before(text: str, mentions: list[Mention], expr: ValueExpr, clause
     for prev in reversed(candidates[:-1]):
         gap = _PARENS.sub(" ", text[prev.end : chain[-1].start])
         gap = re.sub(r"\b(?:other|any|all)\b", " ", gap, flags=re.IGNORECASE)
-        if _COORDINATION.match(gap):
+        if _COORDINATION.match(gap) and gap.strip():  # mere adjacency is no coordination
             chain.append(prev)
         else:
             break
@@ -604,7 +683,7 @@ def extract(text: str, mentions: list[Mention] | None = None, lexicon: ConceptMa
             )
             if v
         }
-        inclusive = True if expr.comparator == "between" else None
+        inclusive = (True if expr.inclusive is None else expr.inclusive) if expr.comparator == "between" else None
         if expr.kind == "age" or (
             expr.unit == "a" and expr.kind is None and _AGE_BEFORE.search(text, clause_start, expr.start)
         ):
@@ -636,7 +715,7 @@ def extract(text: str, mentions: list[Mention] | None = None, lexicon: ConceptMa
         concepts = _concepts_before(text, mentions, expr, clause_start)
         if not concepts and expr.kind in ("window", "duration"):
             # "at least 4 weeks since prior chemotherapy": what is timed comes after
-            concepts = [m for m in mentions if expr.end <= m.start <= expr.end + 40][:1]
+            concepts = [m for m in mentions if expr.end <= m.start <= expr.end + 40 and _timeable(m)][:1]
         if not concepts and expr.unit is None and expr.relative_to is None:
             # a count: "2 or more relapses", "at least two tyrosine kinase inhibitor (TKI) treatments",
             # "at least 2 courses of induction therapy"
@@ -648,6 +727,15 @@ def extract(text: str, mentions: list[Mention] | None = None, lexicon: ConceptMa
             of = _OF_DRUG.match(text, expr.end)
             nxt = [m for m in mentions if of and m.start == of.end() and m.concept.label == "Drug"]
             concepts = nxt[:1]
+        if (
+            not concepts
+            and expr.comparator == "=="
+            and expr.unit is None
+            and expr.relative_to is None
+            and expr.value_high is None
+            and not _SCALE_BEFORE.search(text, max(0, expr.start - 30), expr.start)
+        ):
+            continue  # a bare number with nothing to compare it to is no threshold ("in 328 schools")
         when = expr.when
         if re.search(r"\badults?\b", text[clause_start : expr.start], re.IGNORECASE) and concepts:
             when = {**(when or {}), "age": [18, None]}

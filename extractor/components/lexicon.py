@@ -14,12 +14,15 @@ from ..lexicon import LEXICONS, Concept, ConceptMatcher, _load_one, matcher
 
 if not Span.has_extension("concept"):
     Span.set_extension("concept", default=None)
+if not Doc.has_extension("mentions"):
+    # the matcher's own character offsets: a token can be wider than a mention ("saturation>92%")
+    Doc.set_extension("mentions", default=None)
 
 
 @Language.factory(
     "extractor_lexicon",
     default_config={"lexicons": list(LEXICONS)},
-    assigns=["doc.ents", "span._.concept"],
+    assigns=["doc.ents", "span._.concept", "doc._.mentions"],
 )
 def make_lexicon(nlp: Language, name: str, *, lexicons: list[str]) -> "LexiconTagger":
     return LexiconTagger(nlp, name, lexicons=lexicons)
@@ -39,7 +42,9 @@ class LexiconTagger:
 
     def __call__(self, doc: Doc) -> Doc:
         spans = []
-        for m in self.matcher.find(doc.text):
+        mentions = self.matcher.find(doc.text)
+        doc._.mentions = mentions
+        for m in mentions:
             span = doc.char_span(m.start, m.end, label=m.concept.label, alignment_mode="expand")
             if span is None:
                 continue

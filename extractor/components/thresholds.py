@@ -26,7 +26,9 @@ class ThresholdTagger:
         self.name = name
 
     def __call__(self, doc: Doc) -> Doc:
-        mentions = [Mention(e.start_char, e.end_char, e._.concept) for e in doc.ents if e._.concept is not None]
+        mentions = doc._.mentions
+        if mentions is None:  # entities set by another component
+            mentions = [Mention(e.start_char, e.end_char, e._.concept) for e in doc.ents if e._.concept is not None]
         found: list[Found] = extract(doc.text, mentions)
         doc._.constraints = found
         values: list[Any] = []
