@@ -245,7 +245,6 @@ class ValueExpr:
     when: dict[str, Any] | None = None
     value_start: int = 0
     kind: str | None = None
-    inclusive: bool | None = None
     reference: str | None = None
     reference_text: str | None = None
     direction: str | None = None
@@ -398,7 +397,14 @@ def find_values(text: str) -> list[ValueExpr]:
             expr.unit = None
             expr.unit_text = None
             j = uln.end()
-        after = _comparator_after(text, j)
+        if after_plus := (text[j : j + 1] == "+" and not text[j + 1 : j + 2].isdigit()):
+            j += 1  # "18+ years", "60+"
+            late = _match_unit(text, j) if expr.unit is None else None
+            if late is not None:
+                expr.unit, expr.unit_text, j = late
+        after = None if after_plus else _comparator_after(text, j)
+        if after_plus:
+            expr.comparator = ">="
         if after is not None and expr.value_high is None:
             expr.comparator = after[0]
             if expr.unit is None and re.search(r"older|younger", text[j : after[1]], re.IGNORECASE):
@@ -450,41 +456,6 @@ def find_values(text: str) -> list[ValueExpr]:
             expr.end -= 1
         out.append(expr)
         pos = expr.end
-    return _merge_two_sided(text, out)
-
-
-_BOTH_SIDES = re.compile(r"^\s*(?:and|,|&)\s*$", re.IGNORECASE)
-
-
-def _merge_two_sided(text: str, exprs: list[ValueExpr]) -> list[ValueExpr]:
-    """ "≥20 and ≤40 years", "> 18 and < 65": one ``between`` instead of two limits."""
-    out: list[ValueExpr] = []
-    for expr in exprs:
-        prev = out[-1] if out else None
-        if (
-            prev is not None
-            and prev.comparator in (">=", ">")
-            and expr.comparator in ("<=", "<")
-            and (prev.comparator == ">=") == (expr.comparator == "<=")
-            and prev.value_high is None
-            and expr.value_high is None
-            and prev.relative_to is None
-            and expr.relative_to is None
-            and (prev.unit is None or prev.unit == expr.unit)
-            and prev.when is None
-            and _BOTH_SIDES.match(text[prev.end : expr.start])
-            and expr.value > prev.value
-        ):
-            prev.value_high = expr.value
-            prev.comparator = "between"
-            prev.inclusive = expr.comparator == "<="
-            prev.unit = expr.unit
-            prev.unit_text = expr.unit_text
-            prev.kind = prev.kind or expr.kind
-            prev.end = expr.end
-            prev.when = expr.when
-            continue
-        out.append(expr)
     return out
 
 
@@ -683,7 +654,7 @@ def extract(text: str, mentions: list[Mention] | None = None, lexicon: ConceptMa
             )
             if v
         }
-        inclusive = (True if expr.inclusive is None else expr.inclusive) if expr.comparator == "between" else None
+        inclusive = True if expr.comparator == "between" else None
         if expr.kind == "age" or (
             expr.unit == "a" and expr.kind is None and _AGE_BEFORE.search(text, clause_start, expr.start)
         ):

@@ -18,7 +18,7 @@ CASES: list[tuple[str, str, list[tuple[Any, ...]]]] = [
     (
         "lct:NCT03860142",
         "Children whose age ≥ 24 months and ≤ 36 months",
-        [("≥ 24 months and ≤ 36 months", "between", 24, 36, "mo")],
+        [("≥ 24 months", ">=", 24, None, "mo"), ("≤ 36 months", "<=", 36, None, "mo")],
     ),
     ("lct:NCT03925103", "American Society of Anesthesia (ASA) score<=2", [("<=2", "<=", 2, None, None)]),
     (
@@ -30,7 +30,7 @@ CASES: list[tuple[str, str, list[tuple[Any, ...]]]] = [
     (
         "lct:NCT03865953",
         "An average daily pain score on the NPRS of at least 4 and no more than 8 in the last five diary entries",
-        [("at least 4 and no more than 8", "between", 4, 8, None)],
+        [("at least 4", ">=", 4, None, None), ("no more than 8", "<=", 8, None, None)],
     ),
     (
         "showcase inclusion/3",
@@ -267,7 +267,7 @@ CASES: list[tuple[str, str, list[tuple[Any, ...]]]] = [
     (
         "lct:NCT03860064",
         "BMI: >18 and < 30 kg/m2",
-        [(">18 and < 30 kg/m2", "between", 18, 30, "kg/m2", {"inclusive": False})],
+        [(">18", ">", 18, None, None), ("< 30 kg/m2", "<", 30, None, "kg/m2")],
     ),
     ("lct:NCT03861468", "Bicarbonate - Concentration ≥ 27 mmol/L", [("≥ 27 mmol/L", ">=", 27, None, "mmol/L")]),
     ("lct:NCT03864029", "Baseline Phe concentration ≥ 450 µmol/L", [("≥ 450 µmol/L", ">=", 450, None, "umol/L")]),
