@@ -85,6 +85,13 @@ class ConceptMatcher:
                     self.exact.setdefault(key, concept)
                     self.max_words = max(self.max_words, len(key))
         self.max_words = min(self.max_words, MAX_WORDS)
+        # longest entry starting with each first token: most tokens start no entry at all
+        self.first_lower: dict[str, int] = {}
+        for key in self.lower:
+            self.first_lower[key[0]] = max(self.first_lower.get(key[0], 0), min(len(key), MAX_WORDS))
+        self.first_exact: dict[str, int] = {}
+        for key in self.exact:
+            self.first_exact[key[0]] = max(self.first_exact.get(key[0], 0), min(len(key), MAX_WORDS))
 
     def __len__(self) -> int:
         return len(self.concepts)
@@ -96,9 +103,14 @@ class ConceptMatcher:
         out: list[Mention] = []
         i = 0
         n = len(toks)
+        first_lower, first_exact = self.first_lower, self.first_exact
         while i < n:
+            longest = max(first_lower.get(low[i], 0), first_exact.get(raw[i], 0))
+            if not longest:
+                i += 1
+                continue
             found = None
-            for k in range(min(self.max_words, n - i), 0, -1):
+            for k in range(min(longest, n - i), 0, -1):
                 concept = self.exact.get(tuple(raw[i : i + k])) or self.lower.get(tuple(low[i : i + k]))
                 if concept is not None:
                     found = (k, concept)

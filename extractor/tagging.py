@@ -69,13 +69,19 @@ def apply_doc(node: Criterion, doc: Any) -> None:
     """Copy a processed doc's entities and constraints onto ``node`` (spans made absolute)."""
     base = node.span[0] if node.span else 0
     entities: list[dict[str, Any]] = []
-    values = list(doc.spans.get("values", []))
-    for ent in doc.ents:
-        if any(v.start_char <= ent.start_char and ent.end_char <= v.end_char for v in values):
+    text = doc.user_data.get("extractor_text") or doc.text
+    values = doc._.values or []
+    mentions = doc._.mentions
+    if mentions is None:  # entities set by another component
+        from .lexicon import Mention
+
+        mentions = [Mention(e.start_char, e.end_char, e._.concept) for e in doc.ents if e._.concept is not None]
+    for m in mentions:
+        if any(vs <= m.start and m.end <= ve for vs, ve, _ in values):
             continue  # "past" inside the window "within the past 6 months"
-        entities.append(_entity(ent.text, ent.label_, base + ent.start_char, base + ent.end_char, ent._.concept))
-    for span in values:
-        entities.append(_entity(span.text, span.label_, base + span.start_char, base + span.end_char, None))
+        entities.append(_entity(text[m.start : m.end], m.concept.label, base + m.start, base + m.end, m.concept))
+    for vs, ve, label in values:
+        entities.append(_entity(text[vs:ve], label, base + vs, base + ve, None))
     entities.sort(key=lambda e: e["span"])
     node.entities = entities
     constraints: list[Constraint] = []
@@ -83,7 +89,7 @@ def apply_doc(node: Criterion, doc: Any) -> None:
         c = found.constraint
         s, e = found.span
         c.span = (base + s, base + e)
-        c.text = doc.text[s:e]
+        c.text = text[s:e]
         c.kind = found.extra.get("kind")
         c.reference = found.extra.get("reference")
         c.reference_text = found.extra.get("reference_text")

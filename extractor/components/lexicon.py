@@ -42,7 +42,9 @@ class LexiconTagger:
 
     def __call__(self, doc: Doc) -> Doc:
         spans = []
-        mentions = self.matcher.find(doc.text)
+        text = doc.text  # spaCy rebuilds this from the tokens on every access: once is enough
+        doc.user_data["extractor_text"] = text
+        mentions = self.matcher.find(text)
         doc._.mentions = mentions
         for m in mentions:
             span = doc.char_span(m.start, m.end, label=m.concept.label, alignment_mode="expand")
@@ -50,7 +52,10 @@ class LexiconTagger:
                 continue
             span._.concept = m.concept
             spans.append(span)
-        doc.ents = filter_spans([*doc.ents, *spans])
+        existing = list(doc.ents) if doc.has_annotation("ENT_IOB") else []
+        if existing or any(a.end > b.start for a, b in zip(spans, spans[1:], strict=False)):
+            spans = filter_spans([*existing, *spans])  # "expand" made two mentions share a token
+        doc.ents = spans
         return doc
 
     def concept(self, concept_id: str) -> Concept | None:

@@ -12,9 +12,21 @@ from ..thresholds import Found, extract
 
 if not Doc.has_extension("constraints"):
     Doc.set_extension("constraints", default=None)
+if not Doc.has_extension("values"):
+    Doc.set_extension("values", default=None)
 
 
-@Language.factory("extractor_thresholds", default_config={}, assigns=["doc._.constraints", "doc.spans"])
+def values_as_spans(doc: Doc) -> list[Any]:
+    """The Value/Temporal character spans of ``doc`` as spaCy spans."""
+    out = []
+    for start, end, label in doc._.values or []:
+        span = doc.char_span(start, end, label=label, alignment_mode="expand")
+        if span is not None:
+            out.append(span)
+    return out
+
+
+@Language.factory("extractor_thresholds", default_config={}, assigns=["doc._.constraints", "doc._.values"])
 def make_thresholds(nlp: Language, name: str) -> "ThresholdTagger":
     return ThresholdTagger(nlp, name)
 
@@ -29,17 +41,19 @@ class ThresholdTagger:
         mentions = doc._.mentions
         if mentions is None:  # entities set by another component
             mentions = [Mention(e.start_char, e.end_char, e._.concept) for e in doc.ents if e._.concept is not None]
-        found: list[Found] = extract(doc.text, mentions)
+        text = doc.user_data.get("extractor_text") or doc.text
+        found: list[Found] = extract(text, mentions)
         doc._.constraints = found
-        values: list[Any] = []
+        # Value / Temporal spans as character offsets (a SpanGroup per doc costs more than the
+        # whole threshold search); ``values_as_spans`` turns them into spaCy spans on demand
+        values: list[tuple[int, int, str]] = []
         for f in found:
             kind = f.extra.get("kind")
             # as Chia marks them: "within the last 6 months" is Temporal, "18 years or older" a Value
             label = "Temporal" if kind in ("window", "duration") else "Value"
-            span = doc.char_span(f.span[0], f.span[1], label=label, alignment_mode="expand")
-            if span is not None and all(s.start != span.start or s.end != span.end for s in values):
-                values.append(span)
-        doc.spans["values"] = values
+            if (f.span[0], f.span[1], label) not in values:
+                values.append((f.span[0], f.span[1], label))
+        doc._.values = values
         return doc
 
     def to_disk(self, path: Any, *, exclude: Any = tuple()) -> None:
