@@ -3,6 +3,7 @@
 # no "from __future__ import annotations": spaCy validates factory signatures at run time
 
 import json
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +54,7 @@ class LexiconTagger:
             span._.concept = m.concept
             spans.append(span)
         existing = list(doc.ents) if doc.has_annotation("ENT_IOB") else []
-        if existing or any(a.end > b.start for a, b in zip(spans, spans[1:], strict=False)):
+        if existing or any(a.end > b.start for a, b in pairwise(spans)):
             spans = filter_spans([*existing, *spans])  # "expand" made two mentions share a token
         doc.ents = spans
         return doc
