@@ -102,10 +102,12 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     from .evaluate.run import evaluate_chia, evaluate_lct
 
-    runners = {"lct": evaluate_lct, "chia": evaluate_chia}
     results = {}
     for name in args.corpora or ["lct", "chia"]:
-        scores = runners[name](args.corpus_dir, split=args.split, limit=args.limit)
+        if name == "lct":
+            scores = evaluate_lct(args.corpus_dir, split=args.split, limit=args.limit)
+        else:
+            scores = evaluate_chia(args.corpus_dir, split=args.split, limit=args.limit, mode=args.tagger)
         results[name] = scores
         if not args.json:
             title = {"lct": "LCT thresholds (Eq-Comparison)", "chia": "Chia entities"}[name]
@@ -114,6 +116,19 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             print()
     if args.json:
         print(json.dumps({name: s.as_dict() for name, s in results.items()}, indent=2))
+    return EXIT_OK
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .train import train_gazetteer
+
+    report = train_gazetteer(args.corpus_dir, Path(args.out) if args.out else None)
+    print(
+        f"kept {report['kept']} of {report['candidates']} forms ({report['kept_per_label']}); "
+        f"trained in {report['train_seconds']} s; test-split scores in models/chia-gazetteer/README.md"
+    )
     return EXIT_OK
 
 
@@ -170,7 +185,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     e.add_argument("--limit", type=int, help="score only the first N documents")
     e.add_argument("--json", action="store_true", help="print the scores as JSON")
+    e.add_argument(
+        "--tagger",
+        choices=("both", "rules", "model"),
+        default="both",
+        help="Chia entities from rules + learned gazetteer (default), rules alone, or the gazetteer alone",
+    )
     e.set_defaults(func=cmd_evaluate)
+
+    t = sub.add_parser("train", help="rebuild a learned artifact in models/ from ../shared/corpora")
+    t.add_argument("artifact", choices=("gazetteer",), help="what to train")
+    t.add_argument("--corpus-dir", help="the Chia folder (default ../shared/corpora/chia)")
+    t.add_argument("--out", help="output folder (default models/chia-gazetteer)")
+    t.set_defaults(func=cmd_train)
     return parser
 
 

@@ -48,6 +48,8 @@ class Concept:
     label: str
     kind: str | None = None
     unit: str | None = None
+    source: str = "rules"
+    """``rules`` (a packaged lexicon) or ``gazetteer`` (learned, models/chia-gazetteer)."""
 
     def as_ref(self) -> dict[str, str | None]:
         return {"display": self.display, "code": self.code}

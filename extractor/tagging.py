@@ -28,8 +28,9 @@ def quiet_logs() -> None:
     logging.getLogger("spacy").setLevel(logging.ERROR)
 
 
-def build_nlp(*, lexicons: list[str] | None = None) -> Any:
-    """A fresh pipeline: tokenizer, ``extractor_lexicon``, ``extractor_thresholds``."""
+def build_nlp(*, lexicons: list[str] | None = None, gazetteer: bool = True) -> Any:
+    """A fresh pipeline: tokenizer, ``extractor_lexicon`` (with the learned gazetteer when
+    ``gazetteer`` and it has been trained), ``extractor_thresholds``."""
     import spacy
 
     from . import components  # noqa: F401  (registers the factories)
@@ -41,7 +42,9 @@ def build_nlp(*, lexicons: list[str] | None = None) -> Any:
     tokenizer: Any = nlp.tokenizer
     tokenizer.rules = {}
     tokenizer.url_match = None
-    config = {"lexicons": lexicons} if lexicons is not None else {}
+    config: dict[str, Any] = {"use_gazetteer": gazetteer}
+    if lexicons is not None:
+        config["lexicons"] = lexicons
     nlp.add_pipe("extractor_lexicon", config=config)
     nlp.add_pipe("extractor_thresholds")
     return nlp

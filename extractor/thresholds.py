@@ -571,6 +571,7 @@ def _in_closed_parens(text: str, pos: int, until: int) -> bool:
     return False
 
 
+_OF_GAP = re.compile(r"^\s+of\s+(?:the\s+|a\s+|an\s+|non-?\s*)?$", re.IGNORECASE)
 _CUE_KINDS = {"history", "administrative", "language", "prognosis"}
 
 
@@ -601,6 +602,10 @@ def _concepts_before(text: str, mentions: list[Mention], expr: ValueExpr, clause
     if not candidates:
         return []
     chain = [candidates[-1]]
+    if timed and len(candidates) > 1 and _OF_GAP.match(text[candidates[-2].end : candidates[-1].start]):
+        # "local radiotherapy of non-target lesions ... within 2 weeks": the window is the head's
+        chain = [candidates[-2]]
+        candidates = candidates[:-1]
     for prev in reversed(candidates[:-1]):
         gap = _PARENS.sub(" ", text[prev.end : chain[-1].start])
         gap = re.sub(r"\b(?:other|any|all)\b", " ", gap, flags=re.IGNORECASE)
@@ -699,7 +704,7 @@ def extract(text: str, mentions: list[Mention] | None = None, lexicon: ConceptMa
             nxt = [m for m in mentions if of and m.start == of.end() and m.concept.label == "Drug"]
             concepts = nxt[:1]
         if (
-            not concepts
+            not any(m.concept.source == "rules" for m in concepts)
             and expr.comparator == "=="
             and expr.unit is None
             and expr.relative_to is None

