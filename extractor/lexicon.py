@@ -30,6 +30,7 @@ LEXICONS: dict[str, str] = {
     "devices": "Device",
     "demographics": "Demographic",
     "temporal": "Temporal",
+    "values": "Value",
 }
 """Lexicon file stem -> the entity label its concepts get."""
 

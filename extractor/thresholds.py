@@ -516,7 +516,8 @@ def _temporal(text: str, expr: ValueExpr) -> None:
     ref = _REFERENCE.match(right)
     direction = (ref.group("dir") or "").lower() if ref else ""
     event = ref.group("event") if ref else None
-    within = _WITHIN.search(left)
+    # "within" may already be the comparator: look before the number, not before the comparator
+    within = _WITHIN.search(text[max(0, expr.value_start - 60) : expr.value_start])
     if direction == "ago":
         expr.kind, expr.reference, expr.direction = "window", "as_of", "before"
         expr.end += len(right[: ref.end()].rstrip()) if ref else 0
@@ -754,3 +755,29 @@ def extract(text: str, mentions: list[Mention] | None = None, lexicon: ConceptMa
             break
     found.sort(key=lambda f: f.span)
     return found
+
+
+_TEMPORAL_PHRASE = re.compile(
+    r"\b(?:(?:prior\s+to|before|after|following|during|throughout|since|until|while|post)\s+"
+    r"|at\s+(?:the\s+)?(?:time\s+of|visit\s+\d+|screening|baseline|enrol(?:l)?ment|randomi[sz]ation|study\s+entry|entry)\b\s*)"
+    r"(?:(?:the|a|an|any|this|study|their|first|last|initial|each|start\s+of|end\s+of|completion\s+of|"
+    r"signing|taking|receiving|participating\s+in)\s+)*"
+    r"(?:[A-Za-z][\w/-]*)(?:\s+(?:of\s+|the\s+)?[A-Za-z][\w/-]*){0,4}",
+    re.IGNORECASE,
+)
+_TEMPORAL_HEADS = re.compile(
+    r"(?:study|trial|screening|baseline|enrol|randomi|entry|consent|icf|surgery|treatment|therapy|dose|"
+    r"infusion|visit|day|week|month|year|procedure|period|participation|diagnosis|admission|delivery|"
+    r"transplant|chemotherapy|radiotherapy|operation|drug|medication|birth|pregnancy|menopause|onset|"
+    r"discharge|hospitalization|course|cycle|intervention|apheresis|bronchodilator)",
+    re.IGNORECASE,
+)
+
+
+def temporal_phrases(text: str) -> list[tuple[int, int]]:
+    """Reference phrases without numbers: "prior to study entry", "at the time of enrollment", "throughout the study"."""
+    out = []
+    for m in _TEMPORAL_PHRASE.finditer(text):
+        if _TEMPORAL_HEADS.search(m.group()):
+            out.append(m.span())
+    return out

@@ -8,7 +8,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from ..lexicon import Mention
-from ..thresholds import Found, extract
+from ..thresholds import Found, extract, temporal_phrases
 
 if not Doc.has_extension("constraints"):
     Doc.set_extension("constraints", default=None)
@@ -53,6 +53,10 @@ class ThresholdTagger:
             label = "Temporal" if kind in ("window", "duration") else "Value"
             if (f.span[0], f.span[1], label) not in values:
                 values.append((f.span[0], f.span[1], label))
+        for start, end in temporal_phrases(text):
+            if not any(vs < end and start < ve for vs, ve, _ in values):
+                values.append((start, end, "Temporal"))
+        values.sort()
         doc._.values = values
         return doc
 
