@@ -775,7 +775,7 @@ _TEMPORAL_HEADS = re.compile(
 
 
 def temporal_phrases(text: str) -> list[tuple[int, int]]:
-    """Reference phrases without numbers: "prior to study entry", "at the time of enrollment", "throughout the study"."""
+    """Reference phrases with no number: "prior to study entry", "at the time of enrollment", "throughout the study"."""
     out = []
     for m in _TEMPORAL_PHRASE.finditer(text):
         if _TEMPORAL_HEADS.search(m.group()):
