@@ -28,6 +28,7 @@ _STOP = {
     "patients", "patient", "subjects", "subject", "participants", "study", "use", "treatment", "therapy",
     "disease", "diseases", "condition", "conditions", "history", "known", "severe", "significant",
 }  # fmt: skip
+_CUE_START = re.compile(r"^(?:prior|previous|history of|known history|no |not |without |family history|planned )")
 _NUMBERISH = re.compile(r"^[\d\s.,%<>=≤≥/+-]*$")
 
 
@@ -69,6 +70,7 @@ def train(
             and len(surface) >= 3
             and surface not in _STOP
             and not _NUMBERISH.match(surface)
+            and not _CUE_START.match(surface)
         ):
             candidates[surface] = label
     # precision on train: of the places the matcher finds a form, how many are gold of its label?

@@ -126,6 +126,11 @@ class Criterion:
     entities: list[dict[str, Any]] = field(default_factory=list)
     value: Any = None
     """For ``structured`` criteria: the field's value as the registry gave it."""
+    exception: bool = False
+    """True for an item of an exception list ("..., except for the following: 1. ... 2. ...")."""
+    condition: dict[str, Any] | None = None
+    """The "For patients with Ph+ ALL, ..." part that makes the criterion an implication:
+    ``{"text", "span"}``; the criterion applies only when it holds."""
 
     def walk(self) -> list[Criterion]:
         """This node and all its descendants in source order (iterative: no recursion limit)."""

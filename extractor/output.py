@@ -27,6 +27,8 @@ def criterion_to_dict(node: Criterion) -> dict[str, Any]:
     out["label_span"] = list(node.label_span) if node.label_span is not None else None
     out["source_span"] = list(node.source_span) if node.source_span is not None else None
     out["heading"] = node.heading
+    out["exception"] = node.exception
+    out["condition"] = node.condition
     if node.section == "structured":
         out["value"] = node.value
     return out

@@ -28,7 +28,7 @@ def quiet_logs() -> None:
     logging.getLogger("spacy").setLevel(logging.ERROR)
 
 
-def build_nlp(*, lexicons: list[str] | None = None, gazetteer: bool = True) -> Any:
+def build_nlp(*, lexicons: list[str] | None = None, gazetteer: bool = True, context_rules: str | None = None) -> Any:
     """A fresh pipeline: tokenizer, ``extractor_lexicon`` (with the learned gazetteer when
     ``gazetteer`` and it has been trained), ``extractor_thresholds``."""
     import spacy
@@ -46,6 +46,7 @@ def build_nlp(*, lexicons: list[str] | None = None, gazetteer: bool = True) -> A
     if lexicons is not None:
         config["lexicons"] = lexicons
     nlp.add_pipe("extractor_lexicon", config=config)
+    nlp.add_pipe("extractor_context", config={"rules": context_rules} if context_rules else {})
     nlp.add_pipe("extractor_thresholds")
     return nlp
 
@@ -65,6 +66,16 @@ def tag_trial(trial: ParsedTrial, nlp: Any = None) -> ParsedTrial:
     nodes = _nodes(trial)
     for node, doc in zip(nodes, nlp.pipe(n.text for n in nodes), strict=True):
         apply_doc(node, doc)
+    # "..., except for the following: 1. ... 2. ...": the items carve out of their parent
+    from .scope import is_exception_list
+
+    for node in trial.walk():
+        if node.children and is_exception_list(node.text):
+            for child in node.children:
+                for item in child.walk():
+                    item.exception = True
+                    for entity in item.entities:
+                        entity["exception"] = True
     return trial
 
 
@@ -79,10 +90,24 @@ def apply_doc(node: Criterion, doc: Any) -> None:
         from .lexicon import Mention
 
         mentions = [Mention(e.start_char, e.end_char, e._.concept) for e in doc.ents if e._.concept is not None]
+    flags = _context_flags(doc)
+    scopes = doc._.exception_scopes or []
+    condition = doc._.condition_scope
+    if condition is not None:
+        node.condition = {"text": text[condition[0] : condition[1]], "span": [base + condition[0], base + condition[1]]}
     for m in mentions:
         if any(vs <= m.start and m.end <= ve for vs, ve, _ in values):
             continue  # "past" inside the window "within the past 6 months"
-        entities.append(_entity(text[m.start : m.end], m.concept.label, base + m.start, base + m.end, m.concept))
+        entity = _entity(text[m.start : m.end], m.concept.label, base + m.start, base + m.end, m.concept)
+        for (fs, fe), f in flags.items():
+            if fs <= m.start and m.end <= fe:
+                entity.update(f)
+                break
+        if any(s <= m.start and m.end <= e for s, e in scopes):
+            entity["exception"] = True
+        if condition is not None and condition[0] <= m.start and m.end <= condition[1]:
+            entity["condition"] = True
+        entities.append(entity)
     for vs, ve, label in values:
         entities.append(_entity(text[vs:ve], label, base + vs, base + ve, None))
     entities.sort(key=lambda e: e["span"])
@@ -99,6 +124,24 @@ def apply_doc(node: Criterion, doc: Any) -> None:
         c.direction = found.extra.get("direction")
         constraints.append(c)
     node.constraints = constraints
+
+
+_CONTEXT_ATTRS = (
+    ("is_negated", "negated"),
+    ("is_historical", "historical"),
+    ("is_hypothetical", "hypothetical"),
+    ("is_family", "family"),
+)
+
+
+def _context_flags(doc: Any) -> dict[tuple[int, int], dict[str, bool]]:
+    """ConText's verdicts per entity span (character offsets)."""
+    out: dict[tuple[int, int], dict[str, bool]] = {}
+    for ent in doc.ents:
+        f = {flag: True for attr, flag in _CONTEXT_ATTRS if getattr(ent._, attr, False)}
+        if f:
+            out[(ent.start_char, ent.end_char)] = f
+    return out
 
 
 def _entity(text: str, label: str, start: int, end: int, concept: Any) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from extractor.tagging import FLAGS, build_nlp
 
 def test_pipeline_components_and_round_trip(tmp_path: Path) -> None:
     nlp = build_nlp()
-    assert nlp.pipe_names == ["extractor_lexicon", "extractor_thresholds"]
+    assert nlp.pipe_names == ["extractor_lexicon", "extractor_context", "extractor_thresholds"]
     text = "Total bilirubin ≤ 1.5 x ULN and creatinine clearance ≥ 60 mL/min within 4 weeks before screening"
     before = nlp(text)
     nlp.to_disk(tmp_path / "pipeline")

@@ -1,0 +1,72 @@
+"""Where exceptions and conditions reach in a criterion's text (plain functions).
+
+``exception_scopes`` finds what an "except ..." carves out: from the cue to the
+end of its clause (a ``;``, the closing bracket of a bracketed exception, a
+sentence end, or a comma that opens a new clause). ``condition_prefix`` finds
+the "For patients with Ph+ ALL, ..." or "If ..., then ..." part that makes a
+criterion an implication.
+"""
+
+from __future__ import annotations
+
+import re
+
+EXCEPTION_CUE = re.compile(
+    r"\b(?:except(?:\s+for|\s+in)?|other\s+than|excluding|with\s+the\s+exception\s+of|apart\s+from|aside\s+from|"
+    r"unless|save\s+for|but\s+not(?!\s+limited))\b",
+    re.IGNORECASE,
+)
+_LIST_EXCEPTION = re.compile(
+    r"\b(?:except(?:\s+for|\s+in)?|other\s+than|excluding|with\s+the\s+exception\s+of|apart\s+from)\s+"
+    r"(?:the\s+following|those\s+(?:listed\s+)?below|the\s+cases?\s+below)[^:]*:?\s*$",
+    re.IGNORECASE,
+)
+_NEW_CLAUSE_AFTER_COMMA = re.compile(
+    r",\s+(?:the|this|these|which|who|whose|that|if|and\s+the|or\s+the|it|they|he|she|patients?|subjects?)\b",
+    re.IGNORECASE,
+)
+_CONDITION = re.compile(
+    r"^\W*(?:(?:for|in)\s+(?:patients|subjects|participants|those|women|men|females|males|children|individuals)"
+    r"\s+(?:with|who|whose|of|receiving|undergoing|on)\b[^,;:]{2,160}?,"
+    r"|if\s+[^,;:]{2,160}?,(?:\s*then\b)?)",
+    re.IGNORECASE,
+)
+
+
+def exception_scopes(text: str) -> list[tuple[int, int]]:
+    """Character ranges carved out by inline exceptions ("except for alopecia and pigmentation")."""
+    scopes: list[tuple[int, int]] = []
+    for cue in EXCEPTION_CUE.finditer(text):
+        start = cue.start()
+        if scopes and start < scopes[-1][1]:
+            continue
+        in_brackets = text.rfind("(", 0, start) > text.rfind(")", 0, start)
+        end = len(text)
+        for stop in (text.find(";", cue.end()), text.find(")", cue.end()) if in_brackets else -1):
+            if stop != -1:
+                end = min(end, stop)
+        sentence = re.search(r"\.(?:\s|$)", text[cue.end() :])
+        if sentence:
+            end = min(end, cue.end() + sentence.start())
+        comma = _NEW_CLAUSE_AFTER_COMMA.search(text, cue.end(), end)
+        if comma:
+            end = comma.start()
+        while end > cue.end() and text[end - 1] in " \t\n,":
+            end -= 1
+        if end > cue.end():
+            scopes.append((start, end))
+    return scopes
+
+
+def is_exception_list(text: str) -> bool:
+    """Does this lead-in introduce a list of exceptions ("..., except for the following:")?"""
+    return bool(_LIST_EXCEPTION.search(text))
+
+
+def condition_prefix(text: str) -> tuple[int, int] | None:
+    """The "For patients with Ph+ ALL," / "If ..., then" part of a criterion, when it opens it."""
+    m = _CONDITION.match(text)
+    if not m:
+        return None
+    start = m.start() + (len(m.group()) - len(m.group().lstrip(" \t\n-•*")))
+    return start, m.end() - 1

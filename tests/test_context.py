@@ -1,0 +1,140 @@
+"""Negation, pseudo-negation, history, hypotheticals, family, exceptions and conditions.
+
+Sentences are real: from the showcase protocol, Chia (chia:NCT…) and LCT (lct:NCT…).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from extractor import ParsedTrial, parse_file, parse_text
+from extractor.components.context import load_rules
+from extractor.errors import ResourceError
+from extractor.scope import condition_prefix, exception_scopes, is_exception_list
+
+SHOWCASE = Path(__file__).resolve().parents[1] / "examples" / "NCT06581081.txt"
+FLAGS = ("negated", "historical", "hypothetical", "family", "exception")
+
+
+def flags_of(text: str, surface: str) -> set[str]:
+    trial = parse_text(text)
+    for node in trial.walk():
+        for e in node.entities:
+            if surface.lower() in e["text"].lower() and e["label"] not in ("Value", "Temporal"):
+                return {f for f in FLAGS if e[f]}
+    raise AssertionError(f"{surface!r} not tagged in {text!r}")
+
+
+@pytest.mark.parametrize(
+    ("text", "surface", "expected"),
+    [
+        # negation
+        ("No history of seizures", "seizures", {"negated"}),  # chia: "no history of" is one cue
+        ("Patients without brain metastases", "brain metastases", {"negated"}),
+        ("Negative for HIV", "HIV", {"negated"}),
+        ("No evidence of active tuberculosis", "tuberculosis", {"negated"}),
+        ("Absence of heart failure", "heart failure", {"negated"}),
+        # pseudo-negations of this genre are not negation
+        (
+            "History of CNS disease, including but not limited to epilepsy, paralysis, aphasia",
+            "epilepsy",
+            {"historical"},
+        ),
+        ("No more than 2 prior chemotherapy regimens", "chemotherapy", {"historical"}),  # chia-style
+        ("Expected survival period is not less than 12 weeks", "expected survival period", set()),  # showcase
+        ("Systemic corticosteroid treatment not exceeding 10 mg/day of prednisone", "prednisone", set()),  # showcase
+        # history
+        ("Previous hematopoietic stem cell transplantation", "hematopoietic stem cell transplantation", {"historical"}),
+        ("History of autoimmune disease", "autoimmune disease", {"historical"}),
+        # hypothetical / planned
+        ("Planned major surgery during the study", "major surgery", {"hypothetical"}),
+        ("Subjects who are expected to undergo major surgery during the study", "major surgery", {"hypothetical"}),
+        # family
+        ("Family history of sudden cardiac death or long QT syndrome", "long QT syndrome", {"family"}),
+        # exception
+        (
+            "Other malignancy within 5 years except adequately treated basal cell carcinoma",
+            "basal cell carcinoma",
+            {"exception"},
+        ),
+        ("Major surgery (except routine biopsy) within 4 weeks", "routine biopsy", {"exception"}),
+    ],
+)
+def test_context_families(text: str, surface: str, expected: set[str]) -> None:
+    assert flags_of(text, surface) == expected
+
+
+@pytest.fixture(scope="module")
+def showcase() -> ParsedTrial:
+    return parse_file(SHOWCASE)
+
+
+def entity(trial: ParsedTrial, node_id: str, surface: str) -> dict[str, Any]:
+    return next(e for e in trial.find(node_id).entities if e["text"] == surface)
+
+
+def test_showcase_exclusion_3(showcase: ParsedTrial) -> None:
+    for example in ("epilepsy", "paralysis", "aphasia", "stroke", "dementia", "Parkinson's disease", "neuropathy"):
+        assert not entity(showcase, "exclusion/3", example)["negated"], example
+        assert not entity(showcase, "exclusion/3", example)["exception"], example
+    assert entity(showcase, "exclusion/3", "inactive CNS leukemia")["exception"]
+
+
+def test_showcase_inline_and_list_exceptions(showcase: ParsedTrial) -> None:
+    assert entity(showcase, "exclusion/14", "alopecia")["exception"]
+    assert entity(showcase, "exclusion/14", "pigmentation")["exception"]
+    assert not entity(showcase, "exclusion/14", "toxicity")["exception"]
+    for parent, n in (("exclusion/15", 4), ("exclusion/20", 2)):
+        node = showcase.find(parent)
+        assert len(node.children) == n and all(child.exception for child in node.children)
+        assert not node.exception
+    assert entity(showcase, "exclusion/20/2", "Localized basal cell carcinoma")["exception"]
+
+
+def test_showcase_inclusion_6_is_an_implication_with_an_exception(showcase: ParsedTrial) -> None:
+    node = showcase.find("inclusion/6")
+    assert node.condition is not None
+    assert node.condition["text"] == "For patients with Philadelphia chromosome-positive ALL (Ph+ ALL)"
+    s, e = node.condition["span"]
+    assert showcase.eligibility_text[s:e] == node.condition["text"]
+    assert entity(showcase, "inclusion/6", "T315I mutations")["exception"]
+    assert not entity(showcase, "inclusion/6", "TKI")["exception"]
+
+
+@pytest.mark.parametrize(
+    ("text", "scoped"),
+    [
+        (
+            "Prior malignancy, except for adequately treated basal cell carcinoma; HIV",
+            ["except for adequately treated basal cell carcinoma"],
+        ),
+        ("Surgery (other than minor procedures) within 4 weeks", ["other than minor procedures"]),
+        (
+            "Any steroid use, unless for adrenal replacement, the patient must be off",
+            ["unless for adrenal replacement"],
+        ),
+        ("including but not limited to epilepsy", []),
+    ],
+)
+def test_exception_scopes(text: str, scoped: list[str]) -> None:
+    assert [text[s:e] for s, e in exception_scopes(text)] == scoped
+
+
+def test_exception_list_and_condition_cues() -> None:
+    assert is_exception_list("…within 5 years before signing the ICF, except for the following:")
+    assert not is_exception_list("Major organ functions must meet the following requirements:")
+    text = "If female, must not be of childbearing potential or must agree to use contraception"  # lct
+    span = condition_prefix(text)
+    assert span is not None and text[span[0] : span[1]] == "If female"
+    assert condition_prefix("Patients with diabetes, hypertension or both") is None
+
+
+def test_context_rules_are_validated() -> None:
+    with pytest.raises(ResourceError, match="category must be one of"):
+        load_rules(text='{"category": "MAYBE", "literal": "perhaps", "direction": "FORWARD"}')
+    with pytest.raises(ResourceError, match="unknown key"):
+        load_rules(text='{"category": "PSEUDO", "literal": "x", "direction": "PSEUDO", "scope": 3}')
+    assert len(load_rules()) > 150
