@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from typing import TextIO
+from typing import Any, TextIO
 
 from . import __version__
 from .errors import ExtractorError
@@ -100,10 +100,25 @@ def cmd_parse(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     import json
 
-    from .evaluate.run import evaluate_chia, evaluate_lct
+    from .evaluate.run import evaluate_chia, evaluate_context, evaluate_lct
 
-    results = {}
+    results: dict[str, Any] = {}
     for name in args.corpora or ["lct", "chia"]:
+        if name == "context":
+            ours = evaluate_context(args.split, args.limit)
+            medspacy_default = evaluate_context(args.split, args.limit, rules="medspacy-default")
+            results[name] = {"ours": ours, "medspacy-default": medspacy_default}
+            if not args.json:
+                print(f"== Negation and exceptions, split {args.split} (ours | medspaCy default ConText rules)")
+                print(f"{'measure':<16}{'P':>7}{'R':>7}{'F1':>7}   |{'P':>7}{'R':>7}{'F1':>7}")
+                for key in ours:
+                    a, b = ours[key], medspacy_default[key]
+                    print(
+                        f"{key:<16}{a['precision']:>7.3f}{a['recall']:>7.3f}{a['f1']:>7.3f}   |"
+                        f"{b['precision']:>7.3f}{b['recall']:>7.3f}{b['f1']:>7.3f}"
+                    )
+                print()
+            continue
         if name == "lct":
             scores = evaluate_lct(args.corpus_dir, split=args.split, limit=args.limit)
         else:
@@ -115,7 +130,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             print(scores.table())
             print()
     if args.json:
-        print(json.dumps({name: s.as_dict() for name, s in results.items()}, indent=2))
+        print(json.dumps({n: r if isinstance(r, dict) else r.as_dict() for n, r in results.items()}, indent=2))
     return EXIT_OK
 
 
@@ -178,7 +193,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="score the pipeline against the annotated corpora (LCT thresholds, Chia entities)",
         description="Score threshold extraction against LCT's Eq-Comparison events and entity tagging against Chia.",
     )
-    e.add_argument("corpora", nargs="*", choices=("lct", "chia"), help="which corpora (default: both)")
+    e.add_argument(
+        "corpora",
+        nargs="*",
+        choices=("lct", "chia", "context"),
+        help="lct (thresholds), chia (entities), context (negation and exceptions); default: lct and chia",
+    )
     e.add_argument("--corpus-dir", help="folder of the one corpus named (default: ../shared/corpora/<name>)")
     e.add_argument(
         "--split", choices=("all", "train", "dev", "test"), default="all", help="documented split (default all)"

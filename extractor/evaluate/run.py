@@ -104,3 +104,90 @@ def evaluate_chia(
     return evaluate_entities(
         lambda text: predict_entities(text, nlp), _select(load_chia(corpus_dir("chia", directory)), split, limit)
     )
+
+
+# -- negation and exceptions ---------------------------------------------------------------------------------------
+
+
+def predict_flags(text: str, nlp: Any = None) -> list[tuple[int, int, dict[str, bool]]]:
+    """Our entities in ``text`` with their context flags, in ``text``'s own offsets."""
+    if not text.strip():
+        return []
+    trial, cleaned = _parse(text, nlp)
+    out = []
+    for node in trial.walk():
+        for e in node.entities:
+            if e["label"] in ("Value", "Temporal"):
+                continue
+            s, t = cleaned.span_to_original(*e["span"])
+            out.append((s, t, {k: bool(e.get(k)) for k in ("negated", "exception")}))
+    return out
+
+
+def _trigger_span(doc: Any, ref: str) -> tuple[int, int] | None:
+    """The span of an event's trigger (or of an entity) that ``ref`` names."""
+    event = doc.events.get(ref)
+    ent = doc.entities.get(event.trigger if event is not None else ref)
+    return (ent.start, ent.end) if ent is not None else None
+
+
+def _lct_gold(doc: Any) -> tuple[list[tuple[int, int]], list[tuple[int, int]], list[tuple[int, int]]]:
+    """LCT's concept spans, the negated ones (``Negates``), and the excepted ones (``Except``)."""
+    concepts = [(e.start, e.end) for e in doc.entities.values() if e.label.endswith("-Name")]
+    negated, excepted = [], []
+    for ev in doc.events.values():
+        if ev.label == "Negation":
+            negated += [s for ref in ev.roles.get("Negates", []) if (s := _trigger_span(doc, ref))]
+        elif ev.label == "Exception":
+            excepted += [s for ref in ev.roles.get("Except", []) if (s := _trigger_span(doc, ref))]
+    return concepts, negated, excepted
+
+
+def _score_flag(
+    gold_concepts: list[tuple[int, int]], gold_flagged: list[tuple[int, int]], predicted: list[tuple[int, int, bool]]
+) -> tuple[int, int, int]:
+    """On the concepts both sides found (overlap), how the flag agrees: (tp, fp, fn)."""
+    tp = fp = fn = 0
+    for s, e, flagged in predicted:
+        if not any(gs < e and s < ge for gs, ge in gold_concepts + gold_flagged):
+            continue  # a concept the gold does not have: not a flag decision
+        gold = any(gs < e and s < ge for gs, ge in gold_flagged)
+        tp += flagged and gold
+        fp += flagged and not gold
+        fn += gold and not flagged
+    return tp, fp, fn
+
+
+def evaluate_context(
+    split: str = "all", limit: int | None = None, rules: str | None = None
+) -> dict[str, dict[str, float | int]]:
+    """Negation (Chia ``Has_negation``, LCT ``Negation``) and exception (LCT ``Exception``) agreement.
+
+    ``rules``: ``None`` for ours, ``"medspacy-default"`` for medspaCy's default ConText rules.
+    """
+    from ..tagging import build_nlp, default_nlp
+    from .chia import gold_entities, gold_negations
+
+    nlp = build_nlp(context_rules=rules) if rules else default_nlp()
+    counts: dict[str, list[int]] = {"chia negation": [0, 0, 0], "lct negation": [0, 0, 0], "lct exception": [0, 0, 0]}
+    for _doc_id, text, doc in _select(load_chia(corpus_dir("chia", None)), split, limit):
+        predicted = predict_flags(text, nlp)
+        concepts = [(g.start, g.end) for g in gold_entities(doc)]
+        negated = [(g.start, g.end) for g in gold_negations(doc)]
+        # Chia has no exception label: "except X", "other than X" are marked as negation there
+        flags = [(s, e, f["negated"] or f["exception"]) for s, e, f in predicted]
+        for i, v in enumerate(_score_flag(concepts, negated, flags)):
+            counts["chia negation"][i] += v
+    for _doc_id, text, doc in _select(load_lct(corpus_dir("lct", None)), split, limit):
+        predicted = predict_flags(text, nlp)
+        concepts, negated, excepted = _lct_gold(doc)
+        for key, gold, flag in (("lct negation", negated, "negated"), ("lct exception", excepted, "exception")):
+            for i, v in enumerate(_score_flag(concepts, gold, [(s, e, f[flag]) for s, e, f in predicted])):
+                counts[key][i] += v
+    out: dict[str, dict[str, float | int]] = {}
+    for key, (tp, fp, fn) in counts.items():
+        p = tp / (tp + fp) if tp + fp else 0.0
+        r = tp / (tp + fn) if tp + fn else 0.0
+        f = 2 * p * r / (p + r) if p + r else 0.0
+        out[key] = {"tp": tp, "fp": fp, "fn": fn, "precision": round(p, 3), "recall": round(r, 3), "f1": round(f, 3)}
+    return out
