@@ -7,6 +7,7 @@ trial). It also finds exception and condition scopes (:mod:`extractor.scope`).
 """
 # no "from __future__ import annotations": spaCy validates factory signatures at run time
 
+import re
 import warnings
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,8 @@ from spacy.tokens import Doc
 from ..rules import read_jsonl
 from ..scope import condition_prefix, exception_scopes
 
+MAX_SCOPE = 25
+"""Tokens a cue reaches at most (clause ends stop it sooner)."""
 CATEGORIES = ("NEGATED_EXISTENCE", "HISTORICAL", "HYPOTHETICAL", "FAMILY", "PSEUDO", "TERMINATE")
 DIRECTIONS = ("FORWARD", "BACKWARD", "BIDIRECTIONAL", "PSEUDO", "TERMINATE")
 
@@ -84,17 +87,21 @@ class ContextTagger:
 
         quiet_logs()
         self.name = name
-        self.context = ConText(nlp, name=f"{name}_medspacy", rules=None)
-        self.context.add(load_rules(rules))
+        # a window instead of sentences: ";" "." ":" end a cue's reach as TERMINATE rules, so no
+        # sentence boundaries (and no per-token loop to set them) are needed
+        self.context = ConText(nlp, name=f"{name}_medspacy", rules=None, max_scope=MAX_SCOPE)
+        loaded = load_rules(rules)
+        self.context.add(loaded)
+        # one pattern that any cue needs: most criteria hold none, and skip the matcher entirely
+        literals = sorted({r.literal.lower() for r in loaded if r.category != "TERMINATE"}, key=len, reverse=True)
+        self.any_cue = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(x) for x in literals) + r")(?!\w)", re.I)
 
     def __call__(self, doc: Doc) -> Doc:
         text = doc.user_data.get("extractor_text") or doc.text
-        prev = None
-        for token in doc:
-            token.is_sent_start = prev is None or prev.text in (";", ".") or "\n\n" in prev.whitespace_
-            prev = token
         doc._.exception_scopes = exception_scopes(text)
         doc._.condition_scope = condition_prefix(text)
+        if not doc.ents or not self.any_cue.search(text):
+            return doc  # nothing to modify, or nothing to modify it with
         return self.context(doc)
 
     def to_disk(self, path: Any, *, exclude: Any = tuple()) -> None:
