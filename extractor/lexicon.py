@@ -101,19 +101,25 @@ class ConceptMatcher:
 
     def find(self, text: str) -> list[Mention]:
         toks = tokens(text)
-        low = [t.lower() for _, _, t in toks]
-        raw = [t for _, _, t in toks]
+        return self.find_tokens(toks, [t for _, _, t in toks], [t.lower() for _, _, t in toks])
+
+    def find_tokens(
+        self, toks: list[tuple[int, int, str]], raw: list[str], low: list[str], taken: list[bool] | None = None
+    ) -> list[Mention]:
+        """Longest matches over already-split tokens; positions marked in ``taken`` are skipped."""
         out: list[Mention] = []
         i = 0
         n = len(toks)
         first_lower, first_exact = self.first_lower, self.first_exact
         while i < n:
             longest = max(first_lower.get(low[i], 0), first_exact.get(raw[i], 0))
-            if not longest:
+            if not longest or (taken is not None and taken[i]):
                 i += 1
                 continue
             found = None
             for k in range(min(longest, n - i), 0, -1):
+                if taken is not None and any(taken[i : i + k]):
+                    continue
                 concept = self.exact.get(tuple(raw[i : i + k])) or self.lower.get(tuple(low[i : i + k]))
                 if concept is not None:
                     found = (k, concept)
@@ -125,6 +131,26 @@ class ConceptMatcher:
             out.append(Mention(toks[i][0], toks[i + k - 1][1], concept))
             i += k
         return out
+
+
+def find_with(rules: ConceptMatcher, model: ConceptMatcher | None, text: str) -> list[Mention]:
+    """Rule mentions, then model mentions on tokens no rule mention covers (rules win), in one split."""
+    toks = tokens(text)
+    raw = [t for _, _, t in toks]
+    low = [t.lower() for t in raw]
+    found = rules.find_tokens(toks, raw, low)
+    if model is None:
+        return found
+    taken = [False] * len(toks)
+    starts = {s: i for i, (s, _, _) in enumerate(toks)}
+    for m in found:
+        i = starts.get(m.start)
+        while i is not None and i < len(toks) and toks[i][0] < m.end:
+            taken[i] = True
+            i += 1
+    found.extend(model.find_tokens(toks, raw, low, taken))
+    found.sort(key=lambda m: m.start)
+    return found
 
 
 def _load_one(stem: str, label: str, text: str | None = None) -> list[tuple[Concept, list[str], list[str]]]:

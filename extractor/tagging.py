@@ -126,21 +126,24 @@ def apply_doc(node: Criterion, doc: Any) -> None:
     node.constraints = constraints
 
 
-_CONTEXT_ATTRS = (
-    ("is_negated", "negated"),
-    ("is_historical", "historical"),
-    ("is_hypothetical", "hypothetical"),
-    ("is_family", "family"),
-)
+_CATEGORY_FLAGS = {
+    "NEGATED_EXISTENCE": "negated",
+    "HISTORICAL": "historical",
+    "HYPOTHETICAL": "hypothetical",
+    "FAMILY": "family",
+}
 
 
 def _context_flags(doc: Any) -> dict[tuple[int, int], dict[str, bool]]:
-    """ConText's verdicts per entity span (character offsets)."""
+    """ConText's verdicts per entity span (character offsets), read off its few edges."""
     out: dict[tuple[int, int], dict[str, bool]] = {}
-    for ent in doc.ents:
-        f = {flag: True for attr, flag in _CONTEXT_ATTRS if getattr(ent._, attr, False)}
-        if f:
-            out[(ent.start_char, ent.end_char)] = f
+    graph = doc._.context_graph if doc.has_extension("context_graph") else None
+    if graph is None or not graph.edges:
+        return out
+    for target, modifier in graph.edges:
+        flag = _CATEGORY_FLAGS.get(modifier.category)
+        if flag:
+            out.setdefault((target.start_char, target.end_char), {})[flag] = True
     return out
 
 

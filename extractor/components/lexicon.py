@@ -12,7 +12,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from .. import gazetteer
-from ..lexicon import LEXICONS, Concept, ConceptMatcher, _load_one, matcher
+from ..lexicon import LEXICONS, Concept, ConceptMatcher, _load_one, find_with, matcher
 
 if not Span.has_extension("concept"):
     Span.set_extension("concept", default=None)
@@ -64,9 +64,7 @@ class LexiconTagger:
         spans = []
         text = doc.text  # spaCy rebuilds this from the tokens on every access: once is enough
         doc.user_data["extractor_text"] = text
-        mentions = self.matcher.find(text)
-        if self.gazetteer is not None:
-            mentions = gazetteer.fill(mentions, self.gazetteer.find(text))
+        mentions = find_with(self.matcher, self.gazetteer, text)
         doc._.mentions = mentions
         for m in mentions:
             span = doc.char_span(m.start, m.end, label=m.concept.label, alignment_mode="expand")
