@@ -65,17 +65,17 @@ def predict_constraints(text: str) -> list[PredictedComparison]:
     return out
 
 
-def predict_entities(text: str, nlp: Any = None) -> list[tuple[int, int, str]]:
-    """Our entities in ``text`` as ``(start, end, label)`` in ``text``'s own offsets."""
+def _entities(text: str, nlp: Any = None) -> list[tuple[int, int, dict[str, Any]]]:
+    """Our entities in ``text``, each with its span in ``text``'s own offsets."""
     if not text.strip():
         return []
     trial, cleaned = _parse(text, nlp)
-    out = []
-    for node in trial.walk():
-        for e in node.entities:
-            s, t = cleaned.span_to_original(*e["span"])
-            out.append((s, t, e["label"]))
-    return out
+    return [(*cleaned.span_to_original(*e["span"]), e) for node in trial.walk() for e in node.entities]
+
+
+def predict_entities(text: str, nlp: Any = None) -> list[tuple[int, int, str]]:
+    """Our entities in ``text`` as ``(start, end, label)`` in ``text``'s own offsets."""
+    return [(s, t, e["label"]) for s, t, e in _entities(text, nlp)]
 
 
 def _select(docs: Iterable[tuple[str, str, Any]], split: str, limit: int | None) -> Iterator[tuple[str, str, Any]]:
@@ -110,18 +110,12 @@ def evaluate_chia(
 
 
 def predict_flags(text: str, nlp: Any = None) -> list[tuple[int, int, dict[str, bool]]]:
-    """Our entities in ``text`` with their context flags, in ``text``'s own offsets."""
-    if not text.strip():
-        return []
-    trial, cleaned = _parse(text, nlp)
-    out = []
-    for node in trial.walk():
-        for e in node.entities:
-            if e["label"] in ("Value", "Temporal"):
-                continue
-            s, t = cleaned.span_to_original(*e["span"])
-            out.append((s, t, {k: bool(e.get(k)) for k in ("negated", "exception")}))
-    return out
+    """Our concept entities in ``text`` with their negation and exception flags."""
+    return [
+        (s, t, {k: bool(e.get(k)) for k in ("negated", "exception")})
+        for s, t, e in _entities(text, nlp)
+        if e["label"] not in ("Value", "Temporal")
+    ]
 
 
 def _trigger_span(doc: Any, ref: str) -> tuple[int, int] | None:
