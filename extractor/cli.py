@@ -134,6 +134,41 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_compile(args: argparse.Namespace) -> int:
+    import json
+
+    from .compile import compile_trial
+    from .pipeline import parse_file
+
+    with _output(args.output) as out:
+        out.write(json.dumps(compile_trial(parse_file(args.path)), ensure_ascii=False, indent=2) + "\n")
+    return EXIT_OK
+
+
+def cmd_screen(args: argparse.Namespace) -> int:
+    import json
+
+    from .patients import read_patients
+    from .screen import Screener
+
+    screener = Screener.from_file(args.path)
+    failures = done = 0
+    with _output(args.output) as out:
+        for item in screener.screen_many(read_patients(args.patients)):
+            if isinstance(item, ExtractorError):
+                failures += 1
+                print(f"extractor: skipped {item}", file=sys.stderr)
+                continue
+            if not args.reasons:
+                item.pop("reasons", None)
+            out.write(json.dumps(item, ensure_ascii=False) + "\n")
+            done += 1
+    if failures:
+        print(f"extractor: {done} patients screened, {failures} skipped", file=sys.stderr)
+        return EXIT_PARTIAL
+    return EXIT_OK
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -212,6 +247,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="Chia entities from rules + learned gazetteer (default), rules alone, or the gazetteer alone",
     )
     e.set_defaults(func=cmd_evaluate)
+
+    c = sub.add_parser("compile", help="print a protocol's criteria as executable logic (JSON)")
+    c.add_argument("path", help="protocol file")
+    c.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
+    c.set_defaults(func=cmd_compile)
+
+    s = sub.add_parser("screen", help="screen patient records against a protocol: one verdict per patient (JSON Lines)")
+    s.add_argument("path", help="protocol file")
+    s.add_argument("--patients", required=True, help="patient records: JSON Lines, or a JSON list")
+    s.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
+    s.add_argument("--no-reasons", dest="reasons", action="store_false", help="leave out the per-criterion reasons")
+    s.set_defaults(func=cmd_screen)
 
     t = sub.add_parser("train", help="rebuild a learned artifact in models/ from ../shared/corpora")
     t.add_argument("artifact", choices=("gazetteer",), help="what to train")

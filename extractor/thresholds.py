@@ -556,6 +556,7 @@ _SCALE_BEFORE = re.compile(
     r"gcs|apgar|tanner|gleason|ps|mrs|edss|bmi)\b\W{0,3}(?:of\s+|is\s+|=\s*|:\s*)?$",
     re.IGNORECASE,
 )
+_CHILDREN = re.compile(r"\b(?:for|in)\s+(?:children|paediatric|pediatric|minors|adolescents)\b", re.IGNORECASE)
 _PARENS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 
 
@@ -717,6 +718,10 @@ def extract(text: str, mentions: list[Mention] | None = None, lexicon: ConceptMa
         if re.search(r"\badults?\b", text[clause_start : expr.start], re.IGNORECASE) and concepts:
             when = {**(when or {}), "age": [18, None]}
             adult_clauses.add(clause_start)
+        elif _CHILDREN.search(text, clause_start, expr.start) and concepts:
+            # "Serum creatinine for children: ... for males aged 16 years and above": still under 18
+            lo, hi = (when or {}).get("age") or [None, None]
+            when = {**(when or {}), "age": [lo, 18 if hi is None else min(hi, 18)]}
         unit = expr.unit
         if concepts and concepts[-1].concept.kind == "score" and unit == "%":
             unit = None  # Karnofsky 70% is a score of 70

@@ -34,8 +34,8 @@ EXPECTED: list[tuple[Any, ...]] = [
     ("inclusion/9/3", "LOINC:2160-0", "<=", 1.5, None, None, "ULN", {"age": [18, None]}, None),
     ("inclusion/9/4", "LOINC:2160-0", "<=", 1.2, None, "mg/dL", None, {"age": [10, 13]}, None),
     ("inclusion/9/4", "LOINC:2160-0", "<=", 1.5, None, "mg/dL", None, {"sex": "male", "age": [13, 16]}, None),
-    ("inclusion/9/4", "LOINC:2160-0", "<=", 1.4, None, "mg/dL", None, {"sex": "female", "age": [13, None]}, None),
-    ("inclusion/9/4", "LOINC:2160-0", "<=", 1.7, None, "mg/dL", None, {"sex": "male", "age": [16, None]}, None),
+    ("inclusion/9/4", "LOINC:2160-0", "<=", 1.4, None, "mg/dL", None, {"sex": "female", "age": [13, 18]}, None),
+    ("inclusion/9/4", "LOINC:2160-0", "<=", 1.7, None, "mg/dL", None, {"sex": "male", "age": [16, 18]}, None),
     ("inclusion/10", "LOINC:2708-6", ">", 92, None, "%", None, None, None),
     ("inclusion/11", "Contraception", "<=", 2, None, "a", None, None, (W, "first_dose", "after")),
     # "women within 2 years after menopause": part of the definition of childbearing age

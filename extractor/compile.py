@@ -1,0 +1,202 @@
+"""Compile a tagged criteria tree into logic (:mod:`extractor.logic`).
+
+What is compiled, and nothing more:
+
+- thresholds on coded measurements and on age become comparisons (strata in
+  ``when``; two thresholds joined by "or" become ``any``);
+- a coded condition, drug or procedure becomes presence (``has``), inside the
+  time window the criterion gives it; ``negated`` becomes ``not``; what an
+  exception carves out becomes ``and not any(...)``; an opening "For patients
+  with X," becomes ``implies``;
+- lead-ins combine their children as the segmenter decided (``all``/``any``/``n_of``);
+- everything else (consent, judgement, uncoded concepts, hypotheticals) is a
+  ``manual`` leaf with the reason, so the screener says "needs review"
+  instead of guessing.
+
+A trial's verdict is: every inclusion holds, no exclusion holds, the
+structured fields (age, sex) hold.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .logic import LOGIC_VERSION
+from .model import Constraint, Criterion, ParsedTrial
+
+_SUBJECTIVE = re.compile(
+    r"\b(?:investigator|researcher|physician|judg(?:e|ed|ment|ement)|opinion|believes?|deemed|discretion|"
+    r"willing|able to|ability to|understand|comply|compliance|consent|sign(?:s|ed)?\b|agree|life expectancy|"
+    r"expected survival|survival period)\b",
+    re.IGNORECASE,
+)
+_OR_BETWEEN = re.compile(r"\bor\b|and/or", re.IGNORECASE)
+_KINDS = {"Condition": "condition", "Drug": "medication", "Procedure": "procedure"}
+
+
+def _compare(c: Constraint) -> dict[str, Any] | None:
+    code = c.concept.get("code")
+    if not isinstance(c.value, (int, float)):
+        return None
+    if code == "LOINC:30525-0":
+        fact = "age"
+    elif code and code.startswith("LOINC:"):
+        fact = "observation"
+    else:
+        return None
+    expr: dict[str, Any] = {
+        "op": "compare",
+        "fact": fact,
+        "code": code,
+        "display": c.concept.get("display"),
+        "comparator": c.comparator,
+        "value": c.value,
+        "unit": c.unit,
+        "relative_to": c.relative_to,
+        "when": c.when,
+        "span": list(c.span) if c.span else None,
+    }
+    if c.comparator == "between":
+        expr["value_high"] = c.value_high
+    return expr
+
+
+def _window_for(entity: dict[str, Any], constraints: list[Constraint]) -> dict[str, Any] | None:
+    concept = entity.get("concept") or {}
+    for c in constraints:
+        if c.kind == "window" and c.concept.get("display") == concept.get("display") and c.reference:
+            return {
+                "comparator": c.comparator,
+                "value": c.value,
+                "unit": c.unit,
+                "reference": c.reference,
+                "direction": c.direction or "before",
+            }
+    return None
+
+
+def _has(entity: dict[str, Any], constraints: list[Constraint]) -> dict[str, Any] | None:
+    concept = entity.get("concept") or {}
+    kind = _KINDS.get(entity["label"])
+    if kind is None or not concept.get("code"):
+        return None
+    return {
+        "op": "has",
+        "kind": kind,
+        "code": concept["code"],
+        "display": concept.get("display"),
+        "window": _window_for(entity, constraints),
+        "span": entity["span"],
+    }
+
+
+def _manual(node: Criterion, reason: str) -> dict[str, Any]:
+    return {"op": "manual", "reason": reason, "source": node.id, "span": list(node.span) if node.span else None}
+
+
+def _joined(parts: list[dict[str, Any]], text: str, base: int) -> dict[str, Any]:
+    """Thresholds in one criterion: "CrCl ≥ 60 or creatinine ≤ 1.5×ULN" is any, else all."""
+    if len(parts) == 1:
+        return parts[0]
+    spans = [p.get("span") for p in parts]
+    if all(spans) and any(
+        _OR_BETWEEN.search(text[spans[i][1] - base : spans[i + 1][0] - base])  # type: ignore[index]
+        for i in range(len(parts) - 1)
+        if spans[i][1] <= spans[i + 1][0]  # type: ignore[index]
+    ):
+        return {"op": "any", "args": parts}
+    return {"op": "all", "args": parts}
+
+
+def compile_own(node: Criterion) -> dict[str, Any] | None:
+    """The logic of a node's own text (not its children); ``None`` when it says nothing checkable."""
+    base = node.span[0] if node.span else 0
+    constraints = [c for c in node.constraints if c.kind != "window"]
+    comparisons = [e for c in constraints if (e := _compare(c)) is not None]
+    if comparisons:
+        return _joined(comparisons, node.text, base)
+    if _SUBJECTIVE.search(node.text):
+        return _manual(node, "consent, judgement or prognosis: a person decides")
+    plain = [
+        e for e in node.entities if e["label"] in _KINDS and not (e["exception"] or e["hypothetical"] or e["family"])
+    ]
+    excepted = [e for e in node.entities if e["label"] in _KINDS and e["exception"]]
+    if not plain:
+        return None
+    checks = [h for e in plain if (h := _has(e, node.constraints)) is not None]
+    if len(checks) < len(plain):
+        uncoded = ", ".join(e["text"] for e in plain if _has(e, node.constraints) is None)
+        return _manual(node, f"no standard code for: {uncoded}")
+    parts: list[dict[str, Any]] = [
+        {"op": "not", "arg": h} if e["negated"] else h for e, h in zip(plain, checks, strict=True)
+    ]
+    expr: dict[str, Any] = parts[0] if len(parts) == 1 else {"op": "any", "args": parts}
+    carve: list[dict[str, Any]] = [
+        h if (h := _has(e, node.constraints)) is not None else _manual(node, f"exception {e['text']!r} has no code")
+        for e in excepted
+    ]
+    if carve:  # an uncodable exception leaves the criterion unknown where it would hold, never silently true
+        expr = {"op": "all", "args": [expr, {"op": "not", "arg": {"op": "any", "args": carve}}]}
+    return expr
+
+
+def compile_node(node: Criterion) -> dict[str, Any]:
+    """The logic of a criterion and its children; every node is decidable or a manual leaf."""
+    own = compile_own(node)
+    if node.children:
+        kids = [compile_node(c) for c in node.children if not c.exception]
+        exceptions = [compile_node(c) for c in node.children if c.exception]
+        combined: dict[str, Any] | None = None
+        if kids:
+            if node.combine == "n_of":
+                combined = {"op": "n_of", "n": node.n or 1, "args": kids}
+            else:
+                combined = {"op": node.combine, "args": kids}
+        parts = [p for p in (own, combined) if p is not None]
+        expr: dict[str, Any] = parts[0] if len(parts) == 1 else {"op": "all", "args": parts}
+        if not parts:
+            expr = _manual(node, "nothing checkable in the text")
+        if exceptions:
+            expr = {"op": "all", "args": [expr, {"op": "not", "arg": {"op": "any", "args": exceptions}}]}
+    else:
+        expr = own if own is not None else _manual(node, "nothing the record can decide")
+    if node.condition is not None and expr["op"] != "manual":
+        cond_entities = [e for e in node.entities if e.get("condition")]
+        checks = [h for e in cond_entities if (h := _has(e, [])) is not None]
+        if checks:
+            expr = {
+                "op": "implies",
+                "if": checks[0] if len(checks) == 1 else {"op": "any", "args": checks},
+                "then": expr,
+            }
+        else:
+            expr = _manual(node, f"applies only {node.condition['text']!r}, which the record cannot decide")
+    expr.setdefault("source", node.id)
+    return expr
+
+
+def compile_trial(trial: ParsedTrial) -> dict[str, Any]:
+    """Every criterion's logic, keyed by id, and the trial's verdict expression."""
+    criteria: dict[str, dict[str, Any]] = {}
+    for root in trial.criteria:
+        for node in root.walk():
+            if node.section == "structured":
+                if node.id == "structured/sex" and node.constraints:
+                    criteria[node.id] = {"op": "sex", "value": node.constraints[0].value, "source": node.id}
+                elif node.constraints:
+                    compare = _compare(node.constraints[0])
+                    if compare is not None:
+                        compare["source"] = node.id
+                        criteria[node.id] = compare
+                continue
+            criteria[node.id] = compile_node(node)
+    roots = [r for r in trial.criteria if r.id in criteria]
+    verdict = {
+        "op": "all",
+        "args": [
+            *({"ref": r.id} for r in roots if r.section in ("inclusion", "structured")),
+            *({"not": r.id} for r in roots if r.section == "exclusion"),
+        ],
+    }
+    return {"logic_version": LOGIC_VERSION, "trial_id": trial.trial_id, "criteria": criteria, "eligible": verdict}
