@@ -66,7 +66,9 @@ def _describe(node: Criterion) -> str:
     for c in node.constraints:
         unit = f" {c.unit}" if c.unit else ""
         rel = f"×{c.relative_to}" if c.relative_to else ""
-        bits.append(f"{c.concept.get('display')} {c.comparator} {c.value}{rel}{unit}")
+        value = f"{c.value}-{c.value_high}" if c.comparator == "between" else f"{c.comparator} {c.value}"
+        name = c.concept.get("display") or "value"
+        bits.append(f"{name} {value}{rel}{unit}")
     return f"  [{'; '.join(bits)}]" if bits else ""
 
 
