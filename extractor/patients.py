@@ -143,6 +143,8 @@ def read_patients(path: str | Path) -> Iterator[Patient | FormatError | InputErr
             items = json.loads(p.read_text(encoding="utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError) as e:
             raise FormatError(f"invalid JSON ({e})", where=str(path)) from e
+        except RecursionError as e:
+            raise FormatError("JSON nested too deeply", where=str(path)) from e
         for i, obj in enumerate(items, 1):
             try:
                 yield patient_from_json(obj, f"{path} item {i}")

@@ -221,3 +221,19 @@ def test_compile_cli_prints_versioned_logic(capsys: pytest.CaptureFixture[str]) 
     assert logic["logic_version"] == "1"
     assert logic["criteria"]["inclusion/9/1"]["op"] == "all"
     assert logic["criteria"]["exclusion/10/5"]["op"] == "any"
+
+
+def test_patients_as_a_json_list_and_bad_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    listed = tmp_path / "patients.json"
+    listed.write_text(json.dumps([{"id": "a", "age": 30}, {"id": 7}, {"id": "b", "age": 40}]), encoding="utf-8")
+    assert main(["screen", str(SHOWCASE), "--patients", str(listed), "--no-reasons"]) == 3
+    out, err = capsys.readouterr()
+    assert [json.loads(line)["patient"] for line in out.splitlines()] == ["a", "b"]
+    assert "item 2" in err and "'id'" in err
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    assert main(["screen", str(SHOWCASE), "--patients", str(deep)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "nested too deeply" in err
+    assert main(["screen", str(SHOWCASE), "--patients", str(tmp_path / "missing.jsonl")]) == 1
+    assert "no such patient file" in capsys.readouterr().err
