@@ -13,7 +13,8 @@ import re
 
 EXCEPTION_CUE = re.compile(
     r"\b(?:except(?:\s+for|\s+in)?|other\s+than|excluding|with\s+the\s+exception\s+of|apart\s+from|aside\s+from|"
-    r"unless|save\s+for|but\s+not(?!\s+limited))\b",
+    r"unless|save\s+for|besides|exceptions?\s+(?:for|to\s+the\s+above)|with\s+exception\s+of|"
+    r"another\s+\w+\s+than)\b",
     re.IGNORECASE,
 )
 _LIST_EXCEPTION = re.compile(
@@ -23,6 +24,11 @@ _LIST_EXCEPTION = re.compile(
 )
 _NEW_CLAUSE_AFTER_COMMA = re.compile(
     r",\s+(?:the|this|these|which|who|whose|that|if|and\s+the|or\s+the|it|they|he|she|patients?|subjects?)\b",
+    re.IGNORECASE,
+)
+_SCOPE_STOP = re.compile(
+    r"\s(?:known\s+to|that|which|who|whose|where|when|can|could|is|are|was|were|has|have|requiring|"
+    r"associated\s+with|causing|affecting)\b|\s*\((?:i\.e\.|e\.g\.|such\s+as|including)",
     re.IGNORECASE,
 )
 _CONDITION = re.compile(
@@ -51,6 +57,9 @@ def exception_scopes(text: str) -> list[tuple[int, int]]:
         comma = _NEW_CLAUSE_AFTER_COMMA.search(text, cue.end(), end)
         if comma:
             end = comma.start()
+        clause = _SCOPE_STOP.search(text, cue.end(), end)
+        if clause:
+            end = clause.start()  # "other than T1D known to affect bone health (i.e., ...)"
         while end > cue.end() and text[end - 1] in " \t\n,":
             end -= 1
         if end > cue.end():

@@ -117,6 +117,9 @@ def test_showcase_inclusion_6_is_an_implication_with_an_exception(showcase: Pars
             ["unless for adrenal replacement"],
         ),
         ("including but not limited to epilepsy", []),
+        ("Diagnosed with any other respiratory disease besides asthma", ["besides asthma"]),  # lct
+        ("conditions other than T1D known to affect bone health (i.e., hypothyroidism)", ["other than T1D"]),  # lct
+        ("overweight but not obese", []),  # lct: a negation, not an exception
     ],
 )
 def test_exception_scopes(text: str, scoped: list[str]) -> None:
