@@ -172,9 +172,17 @@ def cmd_screen(args: argparse.Namespace) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .train import train_gazetteer
+    from .train import train_gazetteer, train_triage
 
-    report = train_gazetteer(args.corpus_dir, Path(args.out) if args.out else None)
+    out = Path(args.out) if args.out else None
+    if args.artifact == "triage":
+        report = train_triage(args.corpus_dir, out)
+        print(
+            f"test macro F1 {report['test_macro_f1']} (dev {report['dev_macro_f1']}); trained in "
+            f"{report['train_seconds']} s; card in models/chia-triage/README.md"
+        )
+        return EXIT_OK
+    report = train_gazetteer(args.corpus_dir, out)
     print(
         f"kept {report['kept']} of {report['candidates']} forms ({report['kept_per_label']}); "
         f"trained in {report['train_seconds']} s; test-split scores in models/chia-gazetteer/README.md"
@@ -261,9 +269,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_screen)
 
     t = sub.add_parser("train", help="rebuild a learned artifact in models/ from ../shared/corpora")
-    t.add_argument("artifact", choices=("gazetteer",), help="what to train")
+    t.add_argument("artifact", choices=("gazetteer", "triage"), help="what to train")
     t.add_argument("--corpus-dir", help="the Chia folder (default ../shared/corpora/chia)")
-    t.add_argument("--out", help="output folder (default models/chia-gazetteer)")
+    t.add_argument("--out", help="output folder (default models/chia-gazetteer or models/chia-triage)")
     t.set_defaults(func=cmd_train)
     return parser
 

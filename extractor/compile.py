@@ -31,6 +31,8 @@ _SUBJECTIVE = re.compile(
     r"expected survival|survival period)\b",
     re.IGNORECASE,
 )
+TRIAGE_CUTOFF = 0.8
+"""A leaf the triage model scores at least this high (and with no threshold to test) needs a person."""
 _OR_BETWEEN = re.compile(r"\bor\b|and/or", re.IGNORECASE)
 _KINDS = {"Condition": "condition", "Drug": "medication", "Procedure": "procedure"}
 
@@ -118,6 +120,8 @@ def compile_own(node: Criterion) -> dict[str, Any] | None:
         return _joined(comparisons, node.text, base)
     if _SUBJECTIVE.search(node.text):
         return _manual(node, "consent, judgement or prognosis: a person decides")
+    if node.needs_person is not None and node.needs_person >= TRIAGE_CUTOFF and not node.children:
+        return _manual(node, f"the triage model says a person decides (score {node.needs_person:.2f})")
     plain = [
         e for e in node.entities if e["label"] in _KINDS and not (e["exception"] or e["hypothetical"] or e["family"])
     ]

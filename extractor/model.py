@@ -128,6 +128,8 @@ class Criterion:
     """For ``structured`` criteria: the field's value as the registry gave it."""
     exception: bool = False
     """True for an item of an exception list ("..., except for the following: 1. ... 2. ...")."""
+    needs_person: float | None = None
+    """The triage model's score that no record can decide this criterion (models/chia-triage)."""
     condition: dict[str, Any] | None = None
     """The "For patients with Ph+ ALL, ..." part that makes the criterion an implication:
     ``{"text", "span"}``; the criterion applies only when it holds."""

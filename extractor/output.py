@@ -29,6 +29,7 @@ def criterion_to_dict(node: Criterion) -> dict[str, Any]:
     out["heading"] = node.heading
     out["exception"] = node.exception
     out["condition"] = node.condition
+    out["needs_person"] = None if node.needs_person is None else round(node.needs_person, 3)
     if node.section == "structured":
         out["value"] = node.value
     return out

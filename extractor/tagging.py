@@ -66,6 +66,14 @@ def tag_trial(trial: ParsedTrial, nlp: Any = None) -> ParsedTrial:
     nodes = _nodes(trial)
     for node, doc in zip(nodes, nlp.pipe(n.text for n in nodes), strict=True):
         apply_doc(node, doc)
+    from .triage import load as load_triage
+    from .triage import with_section
+
+    model = load_triage()
+    if model is not None and nodes:
+        scores = model.needs_person([with_section(n.text, n.section) for n in nodes])
+        for node, score in zip(nodes, scores, strict=True):
+            node.needs_person = score
     # "..., except for the following: 1. ... 2. ...": the items carve out of their parent
     from .scope import is_exception_list
 

@@ -1,0 +1,49 @@
+"""The criterion triage classifier: data from brat, training, JSON round trip, the shipped model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from extractor import triage
+from extractor.evaluate.brat import read_ann
+
+
+def test_dataset_labels_lines_with_triage_annotations() -> None:
+    text = "Signed informed consent\n\nHemoglobin >= 9 g/dL\nWilling to comply"
+    ann = read_ann("T1\tInformed_consent 0 23\tSigned informed consent\nT2\tMeasurement 25 35\tHemoglobin")
+    texts, labels = triage.dataset([("NCT1_inc", text, ann)])
+    assert labels == [1, 0, 0]
+    assert texts[0] == "__inclusion__ Signed informed consent"
+
+
+def test_train_save_load_round_trip(tmp_path: Path) -> None:
+    person = ["Signed informed consent", "Able to comply with the protocol", "Judged fit by the investigator"] * 8
+    record = ["Hemoglobin >= 9 g/dL", "Platelets > 100,000/mm3", "Creatinine <= 1.5 mg/dL"] * 8
+    texts, labels = person + record, [1] * len(person) + [0] * len(record)
+    model = triage.train(texts, labels, texts, labels)
+    path = triage.save(model, tmp_path / "m")
+    loaded = triage.TriageModel.__new__(triage.TriageModel)
+    loaded.__init__(__import__("json").loads(path.read_text()))
+    consent, lab = loaded.needs_person(["Signed informed consent", "Hemoglobin >= 9 g/dL"])
+    assert consent > 0.5 > lab
+
+
+def test_shipped_model_separates_the_obvious() -> None:
+    model = triage.load()
+    if model is None:
+        pytest.skip("no trained triage model in models/chia-triage")
+    consent, judgement, lab = model.needs_person(
+        [
+            triage.with_section("The subject understands and voluntarily signs the informed consent form", "inclusion"),
+            triage.with_section("Any condition that in the opinion of the investigator would interfere", "exclusion"),
+            triage.with_section("Total bilirubin <= 1.5 x ULN", "inclusion"),
+        ]
+    )
+    assert consent > 0.5 and judgement > 0.5 and lab < 0.5
+
+
+def test_a_model_with_other_features_is_refused() -> None:
+    with pytest.raises(ValueError, match="retrain"):
+        triage.TriageModel({"version": 1, "n_features": 12, "threshold": 0, "intercept": 0, "weights": []})
