@@ -96,6 +96,11 @@ def train(
     if best is None:  # pragma: no cover - the loops above always run
         raise RuntimeError("no triage model was fitted")
     f1, c, threshold, clf = best
+    # C and the threshold are chosen on dev; the final model learns from train and dev together
+    from scipy.sparse import vstack
+
+    clf = LogisticRegression(C=c, class_weight="balanced", max_iter=3000)
+    clf.fit(vstack([x_train, x_dev]), [*train_labels, *dev_labels])
     coef = clf.coef_[0]
     nonzero = [(int(i), round(float(coef[i]), 5)) for i in coef.nonzero()[0]]
     return {
