@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .lexicon import Concept, ConceptMatcher, Mention
+from .lexicon import Concept, ConceptMatcher
 
 DEFAULT_DIR = Path(__file__).resolve().parents[1] / "models" / "chia-gazetteer"
 LABELS = ("Condition", "Drug", "Procedure", "Measurement", "Observation", "Device", "Temporal", "Value", "Demographic")
@@ -144,13 +144,3 @@ def load(path: Path | None = None) -> ConceptMatcher | None:
             concept = Concept(row["id"], row["display"], None, row["kind"], source="gazetteer")
             entries.append((concept, row["synonyms"], []))
     return ConceptMatcher(entries)
-
-
-def fill(rule_mentions: list[Mention], model_mentions: list[Mention]) -> list[Mention]:
-    """Rules win on the spans they own; the model adds mentions that overlap none of them."""
-    out = list(rule_mentions)
-    for m in model_mentions:
-        if not any(r.start < m.end and m.start < r.end for r in rule_mentions):
-            out.append(m)
-    out.sort(key=lambda m: m.start)
-    return out

@@ -139,10 +139,7 @@ def _sniff(head: bytes, name: str) -> str:
             except (ValueError, RecursionError):
                 pass
         return "ctgov-json"
-    try:
-        text = head.decode("utf-8", errors="replace")
-    except Exception:  # pragma: no cover - errors="replace" cannot raise
-        text = ""
+    text = head.decode("utf-8", errors="replace")
     if re.search(r"^\s*NCT ID:\s*NCT\d{8}", text, re.M) or (
         re.search(r"^\s*Eligibility Criteria\s*$", text, re.M)
         and re.search(r"^\s*(?:Minimum Eligible Age|Eligible Sex|Brief Summary|Study Design)\s*$", text, re.M)

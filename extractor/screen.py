@@ -61,18 +61,13 @@ class Screener:
             "trial_id": self.trial.trial_id,
             "eligible": eligible,
             "criteria": values,
-            "needs_review": sorted((c for c in self.manual if values.get(c) is None), key=_order(values)),
+            "needs_review": [c for c, v in values.items() if v is None and c in self.manual],
             "reasons": reasons,
         }
 
     def screen_many(self, patients: Iterable[Patient | ExtractorError]) -> Iterator[dict[str, Any] | ExtractorError]:
         for p in patients:
             yield p if isinstance(p, ExtractorError) else self.screen(p)
-
-
-def _order(values: dict[str, Any]) -> Any:
-    keys = list(values)
-    return keys.index
 
 
 def screen_file(protocol: str | Path, patients: str | Path) -> Iterator[dict[str, Any] | ExtractorError]:

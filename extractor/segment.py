@@ -172,8 +172,6 @@ class _Node:
     crit: Criterion
     style: tuple[str, ...]
     indent: int
-    content_col: int
-    first_line: int
     last_line_start: int
     last_line_end: int
     leadin_para: bool = False
@@ -234,7 +232,7 @@ class _Builder:
             label_span=(marker.start, marker.end) if marker else None,
             heading=self.heading_text,
         )
-        return _Node(crit, style, line.indent, start - line.start, line.number, line.start, line.end)
+        return _Node(crit, style, line.indent, line.start, line.end)
 
     def _append(self, level: _Level, node: _Node, ordinal: int | None) -> None:
         if level.parent is None:
@@ -301,7 +299,11 @@ class _Builder:
         s, e = node.crit.span or (0, 0)
         if e <= s:
             return False
-        return bool(_LEADIN_END.search(self.text, max(s, e - 60), e))
+        return self._ends_like_leadin(s, e)
+
+    def _ends_like_leadin(self, start: int, end: int) -> bool:
+        """Does ``text[start:end]`` end like a lead-in ("...the following:", "...as follows")?"""
+        return bool(_LEADIN_END.search(self.text, max(start, end - 60), end))
 
     def _continues(self, node: _Node, line: Line) -> bool:
         """Is ``line`` (no blank line before it) a wrapped continuation of ``node``?"""
@@ -393,7 +395,7 @@ class _Builder:
     def _place_para(self, line: Line, start: int | None = None) -> None:
         indent = line.indent
         text_start = line.text_start if start is None else start
-        node_text_leadin = bool(_LEADIN_END.search(self.text, max(text_start, line.end - 60), line.end))
+        node_text_leadin = self._ends_like_leadin(text_start, line.end)
         for k in range(len(self.stack) - 1, -1, -1):
             level = self.stack[k]
             if not (level.style == _PARA and abs(level.indent - indent) <= 1) and not any(
@@ -427,12 +429,10 @@ class _Builder:
             Criterion(id="", section=self.section, text="", span=(start, line.end), heading=self.heading_text),
             _PARA,
             line.indent,
-            start - line.start,
-            line.number,
             line.start,
             line.end,
         )
-        node.leadin_para = bool(_LEADIN_END.search(self.text, max(start, line.end - 60), line.end))
+        node.leadin_para = self._ends_like_leadin(start, line.end)
         self._append(level, node, None)
 
     def _extend(self, node: _Node, line: Line) -> None:
@@ -558,7 +558,7 @@ class _Builder:
         out = []
         for ps, pe in pieces:
             crit = Criterion(id="", section=node.crit.section, text="", span=(ps, pe), heading=node.crit.heading)
-            out.append(_Node(crit, _PARA, node.indent, node.content_col, node.first_line, ps, pe))
+            out.append(_Node(crit, _PARA, node.indent, ps, pe))
         return out
 
 

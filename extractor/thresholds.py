@@ -30,6 +30,7 @@ from .errors import ResourceError
 from .lexicon import ConceptMatcher, Mention, matcher
 from .model import Constraint
 from .rules import compile_pattern, read_jsonl
+from .units import unit_rows
 
 AGE = {"display": "Age", "code": "LOINC:30525-0"}
 SYSTOLIC = {"display": "Systolic blood pressure", "code": "LOINC:8480-6"}
@@ -191,11 +192,7 @@ class ComparatorRule:
 @cache
 def unit_rules() -> tuple[re.Pattern[str], dict[str, UnitRule]]:
     """One pattern of every unit spelling (longest first) and the rule of each spelling (lower-cased)."""
-    rows = read_jsonl(
-        "units.jsonl",
-        required={"ucum": str, "pint": str, "spellings": list},
-        optional={"case_sensitive": bool},
-    )
+    rows = unit_rows()
     by_spelling: dict[str, UnitRule] = {}
     sensitive: list[str] = []
     insensitive: list[str] = []

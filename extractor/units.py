@@ -21,11 +21,18 @@ def registry() -> Any:
 
 
 @cache
-def ucum_table() -> dict[str, str]:
-    rows = read_jsonl(
-        "units.jsonl", required={"ucum": str, "pint": str, "spellings": list}, optional={"case_sensitive": bool}
+def unit_rows() -> tuple[dict[str, Any], ...]:
+    """The validated rows of ``resources/units.jsonl``, read once for extractor, screener and harness."""
+    return tuple(
+        read_jsonl(
+            "units.jsonl", required={"ucum": str, "pint": str, "spellings": list}, optional={"case_sensitive": bool}
+        )
     )
-    return {row["ucum"]: row["pint"] for row in rows}
+
+
+@cache
+def ucum_table() -> dict[str, str]:
+    return {row["ucum"]: row["pint"] for row in unit_rows()}
 
 
 def quantity(value: float, ucum: str) -> Any:

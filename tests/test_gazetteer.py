@@ -8,7 +8,7 @@ from pathlib import Path
 import spacy
 
 from extractor import gazetteer
-from extractor.lexicon import Concept, Mention
+from extractor.lexicon import Concept, ConceptMatcher, find_with
 from extractor.tagging import build_nlp
 
 
@@ -48,10 +48,16 @@ def test_training_keeps_frequent_pure_precise_forms() -> None:
 
 
 def test_rules_win_and_the_model_fills_the_rest() -> None:
-    rule = Mention(0, 10, Concept("r", "rule", "ICD10CM:I10", "Condition"))
-    overlapping = Mention(5, 15, Concept("g1", "x", None, "Drug", source="gazetteer"))
-    free = Mention(20, 25, Concept("g2", "y", None, "Drug", source="gazetteer"))
-    assert gazetteer.fill([rule], [overlapping, free]) == [rule, free]
+    rules = ConceptMatcher([(Concept("r", "Asthma", "ICD10CM:J45", "Condition"), ["asthma"], [])])
+    model = ConceptMatcher(
+        [
+            (Concept("g1", "severe asthma", None, "Condition", source="gazetteer"), ["severe asthma"], []),
+            (Concept("g2", "nivolumab", None, "Drug", source="gazetteer"), ["nivolumab"], []),
+        ]
+    )
+    found = find_with(rules, model, "severe asthma and nivolumab")
+    assert [(m.concept.id, m.start, m.end) for m in found] == [("r", 7, 13), ("g2", 18, 27)]
+    assert find_with(rules, None, "severe asthma and nivolumab") == found[:1]
 
 
 def test_save_load_and_pipeline_round_trip(tmp_path: Path) -> None:

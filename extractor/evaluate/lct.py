@@ -221,11 +221,9 @@ def _extractor_spellings() -> dict[str, str]:
     with, so "drinks/week" and ``{drinks}/wk`` agree; the extractor's own
     codes map to themselves.
     """
-    from ..rules import read_jsonl
+    from ..units import unit_rows
 
-    rows = read_jsonl(
-        "units.jsonl", required={"ucum": str, "pint": str, "spellings": list}, optional={"case_sensitive": bool}
-    )
+    rows = unit_rows()
     table: dict[str, str] = {}
     for row in rows:
         for spelling in [row["ucum"], *row["spellings"]]:
