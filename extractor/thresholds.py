@@ -281,9 +281,32 @@ def _match_unit(text: str, pos: int) -> tuple[str, str, int] | None:
     return rule.ucum, spelled, m.end()
 
 
+_SPACES = re.compile(r"\s+")
+
+
+def _squash(text: str, base: int) -> tuple[str, list[int]]:
+    """``text`` lower-cased with every whitespace run as one space, and each character's offset
+    (``base`` + its index): a comparator phrase wrapped across lines ("greater than or\n   equal
+    to 60%") reads as written."""
+    out: list[str] = []
+    where: list[int] = []
+    pos = 0
+    for m in _SPACES.finditer(text):
+        out.append(text[pos : m.start()].lower())
+        where.extend(range(base + pos, base + m.start()))
+        out.append(" ")
+        where.append(base + m.start())
+        pos = m.end()
+    out.append(text[pos:].lower())
+    where.extend(range(base + pos, base + len(text)))
+    where.append(base + len(text))
+    return "".join(out), where
+
+
 def _comparator_before(text: str, pos: int) -> tuple[str, int] | None:
     before, _ = comparator_rules()
-    head = text[max(0, pos - 40) : pos].lower()
+    lo = max(0, pos - 60)
+    head, where = _squash(text[lo:pos], lo)
     stripped = head.rstrip()
     for rule in before:
         if stripped.endswith(rule.phrase):
@@ -291,13 +314,13 @@ def _comparator_before(text: str, pos: int) -> tuple[str, int] | None:
             # a word phrase must start at a word boundary ("cover" is not "over")
             if rule.phrase[0].isalpha() and start > 0 and stripped[start - 1].isalnum():
                 continue
-            return rule.comparator, pos - len(head) + start
+            return rule.comparator, where[start]
     return None
 
 
 def _comparator_after(text: str, pos: int) -> tuple[str, int] | None:
     _, after = comparator_rules()
-    tail = text[pos : pos + 30].lower()
+    tail, where = _squash(text[pos : pos + 40], pos)
     stripped = tail.lstrip()
     offset = len(tail) - len(stripped)
     for rule in after:
@@ -307,7 +330,7 @@ def _comparator_after(text: str, pos: int) -> tuple[str, int] | None:
             and not stripped[len(rule.phrase) :].lstrip().startswith(("than", "then"))
             and not re.match(r"\s*(?:the\s+age\s+of\s+)?[<>≤≥=]?\s*\d", stripped[len(rule.phrase) :])
         ):  # "21 or less than 2" and "below 18 and above 65" are two limits each
-            return rule.comparator, pos + offset + len(rule.phrase)
+            return rule.comparator, where[offset + len(rule.phrase)]
     return None
 
 

@@ -222,6 +222,11 @@ CASES: list[tuple[str, str, list[tuple[Any, ...]]]] = [
         ],
     ),
     (
+        "ctgov:NCT00001409 (registry XML wraps a comparator across lines)",
+        "Karnofsky Performance Status greater than or\n        equal to 60%.",
+        [("greater than or\n        equal to 60%", ">=", 60, None, "%")],
+    ),
+    (
         "lct:NCT03929419",
         "Surgery less than 3 months ago",
         [
