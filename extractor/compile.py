@@ -115,9 +115,17 @@ def compile_own(node: Criterion) -> dict[str, Any] | None:
     """The logic of a node's own text (not its children); ``None`` when it says nothing checkable."""
     base = node.span[0] if node.span else 0
     constraints = [c for c in node.constraints if c.kind != "window"]
-    comparisons = [e for c in constraints if (e := _compare(c)) is not None]
-    if comparisons:
-        return _joined(comparisons, node.text, base)
+    compiled = [(c, _compare(c)) for c in constraints]
+    if any(e is not None for _, e in compiled):
+        # a threshold beside them that cannot be encoded ("survival > 6 months and Karnofsky >= 60%")
+        # stays in the expression as a manual part: the criterion is then unknown, never true by omission
+        terms = [
+            e
+            if e is not None
+            else {**_manual(node, f"no standard code for the threshold {c.text!r}"), "span": list(c.span or ())}
+            for c, e in compiled
+        ]
+        return _joined(terms, node.text, base)
     if _SUBJECTIVE.search(node.text):
         return _manual(node, "consent, judgement or prognosis: a person decides")
     if node.needs_person is not None and node.needs_person >= TRIAGE_CUTOFF and not node.children:

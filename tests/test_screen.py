@@ -237,3 +237,19 @@ def test_patients_as_a_json_list_and_bad_files(tmp_path: Path, capsys: pytest.Ca
     assert err.count("\n") == 1 and "nested too deeply" in err
     assert main(["screen", str(SHOWCASE), "--patients", str(tmp_path / "missing.jsonl")]) == 1
     assert "no such patient file" in capsys.readouterr().err
+
+
+def test_an_uncodable_threshold_beside_a_coded_one_leaves_the_criterion_unknown() -> None:
+    # ctgov NCT00001409: "Anticipated survival greater than 6 months and Karnofsky ... >= 60%"
+    from extractor import parse_text
+
+    text = (
+        "Inclusion Criteria:\n- Anticipated survival greater than 6 months and Karnofsky Performance Status >= 60%.\n"
+    )
+    screener = Screener(parse_text(text, trial_id="T"))
+    karnofsky = "LOINC:89243-0"
+    low = patient_from_json({"id": "a", "observations": [obs(karnofsky, 50)]}, "t")
+    high = patient_from_json({"id": "b", "observations": [obs(karnofsky, 70)]}, "t")
+    assert screener.screen(low)["criteria"]["inclusion/1"] is False
+    assert screener.screen(high)["criteria"]["inclusion/1"] is None
+    assert "inclusion/1" in screener.screen(high)["needs_review"]
