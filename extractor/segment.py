@@ -54,6 +54,7 @@ _CONNECTOR_END = re.compile(
     r"per|within|after|before|prior|least|more|less|greater|following|both|either))\s*$",
     re.IGNORECASE,
 )
+_WINDOW_WORDS = re.compile(r"\bwithin\b|\bprior\s+to\b|\bsince\b|\d+\s*(?:hours?|days?|weeks?|months?|years?)\b", re.I)
 _LEADIN_END = re.compile(
     r"(?::|\b(?:the\s+following|as\s+follows|following\s+criteria|below|either|any\s+of)\s*[.:]?)\s*$",
     re.IGNORECASE,
@@ -279,6 +280,8 @@ class _Builder:
             qualifier = tail[:colon] if colon >= 0 else tail
             if rule.kind == "subheading" and qualifier.strip(" \t-–"):
                 continue  # "Prior therapy with:" is not the PDQ heading "PRIOR THERAPY:"
+            if _WINDOW_WORDS.search(qualifier):
+                continue  # "Excluded within 1 month prior to study entry:" is a lead-in with content
             # "Inclusion Criteria - Patient:", "INCLUSION CRITERIA (Phase 2):", "Exclusion criteria - Donor"
             if (
                 len(qualifier) <= 60
@@ -330,6 +333,22 @@ class _Builder:
         if marker.alt:
             readings.append(marker.alt)
         indent = line.indent
+        cur = self.current
+        if (
+            cur is not None
+            and cur.style == _PARA
+            and cur.leadin_para
+            and not cur.children_nodes
+            and indent >= cur.indent
+            and self.text[cur.last_line_start : cur.last_line_end].rstrip().endswith(":")
+        ):
+            # "A history of:" then "- type 1 diabetes ..." at the list's own indentation: the items are its
+            for k in range(len(self.stack) - 1, -1, -1):
+                if self._last_node(self.stack[k]) is cur or (self.stack[k].nodes and self.stack[k].nodes[-1] is cur):
+                    del self.stack[k + 1 :]
+                    level = self._push_child(cur, marker.style, indent, line, leadin=True)
+                    self._add(level, line, marker.style, marker.ordinal, marker)
+                    return
         # 1. join an open level of the same style: first one whose numbering
         #    this item continues (6. after 5.), then one at the same indentation
         for exact in (True, False):
@@ -526,7 +545,11 @@ class _Builder:
         self._reset()
         if rest < line.end:
             nested = self._heading(line, rest)
-            if nested is not None and nested[0].section == rule.section:
+            if nested is not None and nested[0].kind == "section" and rule.kind == "subheading":
+                self.section = nested[0].section  # "Risk Behavior: Excluded:"
+                self.headings[-1].section = self.section
+                self._reset()
+            if nested is not None and (nested[0].section == rule.section or rule.kind == "subheading"):
                 self.headings[-1].span = (start, nested[1])
                 self.headings[-1].text = self.text[start : nested[1]]
                 rest = nested[2]
@@ -613,8 +636,14 @@ def _wrap_width(text: str) -> int | None:
     return w if near * 4 >= len(widths) else None
 
 
-def combine_for(text: str, children_texts: list[str], cues: tuple[CombineCue, ...]) -> tuple[str, int | None]:
-    """Decide how a node's children join, from its own text, else from the children."""
+def combine_for(
+    text: str, children_texts: list[str], cues: tuple[CombineCue, ...], default: str = "all"
+) -> tuple[str, int | None]:
+    """Decide how a node's children join, from its own text, else from the children, else ``default``.
+
+    The default is ``any`` for exclusion criteria: the items under an exclusion's lead-in ("A history
+    of:", "Inadequate organ function:") are each a reason to exclude.
+    """
     best: tuple[int, str, int | None] | None = None
     for cue in cues:
         for m in cue.pattern.finditer(text):
@@ -632,7 +661,7 @@ def combine_for(text: str, children_texts: list[str], cues: tuple[CombineCue, ..
             return "any", None
         if all(_AND_END.search(t[-12:]) for t in heads):
             return "all", None
-    return "all", None
+    return default, None
 
 
 def segment(
@@ -679,7 +708,12 @@ def _finish(text: str, root: _Node, root_id: str, cues: tuple[CombineCue, ...]) 
         crit.text = text[s:e]
         crit.children = [c.crit for c in node.children_nodes]
         if crit.children:
-            crit.combine, crit.n = combine_for(crit.text, [c.text for c in crit.children], cues)
+            crit.combine, crit.n = combine_for(
+                crit.text,
+                [c.text for c in crit.children],
+                cues,
+                default="any" if crit.section == "exclusion" else "all",
+            )
     return root.crit
 
 
