@@ -28,9 +28,16 @@ def quiet_logs() -> None:
     logging.getLogger("spacy").setLevel(logging.ERROR)
 
 
-def build_nlp(*, lexicons: list[str] | None = None, gazetteer: bool = True, context_rules: str | None = None) -> Any:
+def build_nlp(
+    *,
+    lexicons: list[str] | None = None,
+    gazetteer: bool = True,
+    ner: bool = True,
+    context_rules: str | None = None,
+) -> Any:
     """A fresh pipeline: tokenizer, ``extractor_lexicon`` (with the learned gazetteer when
-    ``gazetteer`` and it has been trained), ``extractor_thresholds``."""
+    ``gazetteer`` and it has been trained), ``extractor_ner`` (when ``ner`` and
+    ``models/chia-ner`` has been trained), ``extractor_context``, ``extractor_thresholds``."""
     import spacy
 
     from . import components  # noqa: F401  (registers the factories)
@@ -46,6 +53,11 @@ def build_nlp(*, lexicons: list[str] | None = None, gazetteer: bool = True, cont
     if lexicons is not None:
         config["lexicons"] = lexicons
     nlp.add_pipe("extractor_lexicon", config=config)
+    if ner:
+        from .ner import DEFAULT_DIR
+
+        if (DEFAULT_DIR / "model" / "config.cfg").exists():
+            nlp.add_pipe("extractor_ner")
     nlp.add_pipe("extractor_context", config={"rules": context_rules} if context_rules else {})
     nlp.add_pipe("extractor_thresholds")
     return nlp

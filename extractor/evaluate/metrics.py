@@ -107,6 +107,23 @@ class Scores:
         return format_table(self)
 
 
+def side_by_side(runs: dict[str, Scores]) -> str:
+    """Per-label F1 of several runs over the same documents: exact and overlap, one column pair per run."""
+    names = list(runs)
+    first = runs[names[0]]
+    labels = list(first.rows.get("overlap", {}))
+    head = f"{'label':<14}" + "".join(f"{n + ' exact':>16}{n + ' overlap':>18}" for n in names)
+    lines = [head, "-" * len(head)]
+    for label in [*labels, "(micro)"]:
+        cells = []
+        for name in names:
+            for mode in ("exact", "overlap"):
+                counts = runs[name].micro(mode) if label == "(micro)" else runs[name].counts(mode, label)
+                cells.append(f"{counts.f1:>{16 if mode == 'exact' else 18}.3f}")
+        lines.append(f"{label:<14}" + "".join(cells))
+    return "\n".join(lines)
+
+
 def format_table(scores: Scores) -> str:
     header = ("criterion", "label", "gold", "pred", "tp", "fp", "fn", "P", "R", "F1")
     lines: list[tuple[str, ...]] = [header]

@@ -22,8 +22,9 @@ _WRITTEN_VALUE = re.compile(
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "corpora"
 
 
-MODES = ("both", "rules", "model")
-"""Entity taggers to compare: rule lexicons + learned gazetteer, rules alone, gazetteer alone."""
+MODES = ("both", "rules", "model", "gazetteer", "ner")
+"""Entity taggers: rules + learned models (the default pipeline), rules alone, the learned models
+alone (gazetteer + NER), and each learned model alone."""
 
 
 def nlp_for(mode: str) -> Any:
@@ -32,9 +33,13 @@ def nlp_for(mode: str) -> Any:
     if mode == "both":
         return default_nlp()
     if mode == "rules":
-        return build_nlp(gazetteer=False)
+        return build_nlp(gazetteer=False, ner=False)
     if mode == "model":
-        return build_nlp(lexicons=[], gazetteer=True)
+        return build_nlp(lexicons=[], gazetteer=True, ner=True)
+    if mode == "gazetteer":
+        return build_nlp(lexicons=[], gazetteer=True, ner=False)
+    if mode == "ner":
+        return build_nlp(lexicons=[], gazetteer=False, ner=True)
     raise ValueError(f"unknown mode {mode!r}; choose one of {MODES}")
 
 

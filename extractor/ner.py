@@ -1,0 +1,139 @@
+"""A statistical entity recogniser trained with spaCy's own training on Chia.
+
+The data is Chia's brat annotation turned into spaCy ``DocBin`` files, one
+``Doc`` per criterion line (the unit the pipeline tags), tokenised with the
+pipeline's own tokenizer (:func:`make_tokenizer`), on the documented split of
+:func:`extractor.evaluate.split_ids` (by trial, seed 13, 80/10/10). Where Chia's
+spans overlap (nested or discontinuous entities), the longest span is kept; a
+discontinuous entity is trained on its covering span, as it is scored.
+
+The training configuration is ``extractor/resources/ner.cfg`` (a ``tok2vec`` +
+``ner`` pipeline from ``spacy init config --optimize efficiency`` with the
+project's tokenizer, a fixed seed and a bounded number of steps). The trained
+pipeline lives in ``models/chia-ner/`` and runs inside the project's pipeline
+as the ``extractor_ner`` component, after the rules: it only fills spans no rule
+mention covers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import spacy
+from spacy.tokens import Doc, DocBin
+from spacy.util import filter_spans
+
+from .evaluate.brat import BratDocument
+
+DEFAULT_DIR = Path(__file__).resolve().parents[1] / "models" / "chia-ner"
+LABELS: tuple[str, ...] = ("Condition", "Drug", "Procedure", "Measurement", "Observation", "Device")
+"""What the model learns; values, times and demographics stay with the rules (their spans are exact)."""
+
+
+@spacy.registry.tokenizers("extractor.tokenizer.v1")
+def make_tokenizer() -> Any:
+    """spaCy's English tokenizer without its special cases and URL matching (the pipeline's tokenizer)."""
+
+    default = spacy.registry.tokenizers.get("spacy.Tokenizer.v1")()
+
+    def create(nlp: Any) -> Any:
+        tokenizer: Any = default(nlp)
+        tokenizer.rules = {}
+        tokenizer.url_match = None
+        return tokenizer
+
+    return create
+
+
+def config_text() -> str:
+    return resources.files("extractor.resources").joinpath("ner.cfg").read_text(encoding="utf-8")
+
+
+def line_examples(
+    text: str, doc: BratDocument, labels: Iterable[str] = LABELS
+) -> list[tuple[str, list[tuple[int, int, str]]]]:
+    """One ``(line, [(start, end, label), ...])`` per non-empty line of a Chia document.
+
+    Offsets are relative to the line; entities crossing a line break are dropped
+    (Chia has a handful), overlapping ones resolved later by length.
+    """
+    from .evaluate.chia import gold_entities
+
+    wanted = set(labels)
+    ents = [g for g in gold_entities(doc) if g.label in wanted]
+    out = []
+    pos = 0
+    for line in text.split("\n"):
+        start, end = pos, pos + len(line)
+        pos = end + 1
+        stripped = line.rstrip("\r")
+        if not stripped.strip():
+            continue
+        inside = [
+            (g.start - start, g.end - start, g.label)
+            for g in ents
+            if start <= g.start and g.end <= start + len(stripped)
+        ]
+        out.append((stripped, inside))
+    return out
+
+
+def to_doc(nlp: Any, text: str, spans: list[tuple[int, int, str]]) -> Doc:
+    """``text`` tokenised by ``nlp`` with ``spans`` as entities (token-expanded; longest wins on overlap)."""
+    doc = nlp.make_doc(text)
+    made = []
+    for start, end, label in spans:
+        span = doc.char_span(start, end, label=label, alignment_mode="expand")
+        if span is not None and len(span):
+            made.append(span)
+    doc.ents = filter_spans(made)
+    return doc
+
+
+def build_docbins(
+    docs: Iterable[tuple[str, str, BratDocument]], split: dict[str, list[str]], out: Path
+) -> dict[str, int]:
+    """Write ``train.spacy`` / ``dev.spacy`` / ``test.spacy`` under ``out``; return lines per split."""
+    nlp = blank()
+    of = {doc_id: name for name, ids in split.items() for doc_id in ids}
+    bins = {name: DocBin(store_user_data=False) for name in split}
+    counts = dict.fromkeys(split, 0)
+    for doc_id, text, ann in docs:
+        name = of.get(doc_id)
+        if name is None:
+            continue
+        for line, spans in line_examples(text, ann):
+            bins[name].add(to_doc(nlp, line, spans))
+            counts[name] += 1
+    out.mkdir(parents=True, exist_ok=True)
+    for name, db in bins.items():
+        db.to_disk(out / f"{name}.spacy")
+    return counts
+
+
+def blank() -> Any:
+    """A blank English pipeline with the project's tokenizer."""
+    return spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": "extractor.tokenizer.v1"}}})
+
+
+def train(data: Path, out: Path, *, overrides: dict[str, Any] | None = None) -> Path:
+    """Run ``spacy train`` (in process) on ``data/{train,dev}.spacy``; return the best model's folder."""
+    from spacy.cli.train import train as spacy_train
+
+    config = data / "config.cfg"
+    config.write_text(config_text(), encoding="utf-8")
+    settings = {"paths.train": str(data / "train.spacy"), "paths.dev": str(data / "dev.spacy")}
+    settings.update(overrides or {})
+    spacy_train(config, output_path=out, overrides=settings)
+    return out / "model-best"
+
+
+def load(path: Path | None = None) -> Any | None:
+    """The trained pipeline (``tok2vec`` + ``ner``), or ``None`` when none has been trained."""
+    path = path or DEFAULT_DIR / "model"
+    if not (path / "config.cfg").exists():
+        return None
+    return spacy.load(path)
