@@ -100,10 +100,31 @@ def cmd_parse(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     import json
 
+    from .evaluate.metrics import side_by_side
     from .evaluate.run import evaluate_chia, evaluate_context, evaluate_lct
 
     results: dict[str, Any] = {}
-    for name in args.corpora or ["lct", "chia"]:
+    unknown = [n for n in args.corpora if n not in ("gold", "lct", "chia", "context")]
+    if unknown:
+        _error(f"unknown evaluation {unknown[0]!r}; choose gold, lct, chia or context")
+        return EXIT_USAGE
+    for name in args.corpora or ["gold"]:
+        if name == "gold":
+            from .evaluate.gold import evaluate_gold
+
+            report = evaluate_gold(args.gold_dir)
+            results[name] = report.as_dict()
+            if args.html:
+                from .evaluate.html import write_report
+
+                write_report(report, args.html)
+            if not args.json:
+                print(f"== Gold rules ({len(report.trials)} trials in annotations/)")
+                print(report.table())
+                if args.html:
+                    print(f"report written to {args.html}")
+                print()
+            continue
         if name == "context":
             ours = evaluate_context(args.split, args.limit)
             medspacy_default = evaluate_context(args.split, args.limit, rules="medspacy-default")
@@ -117,6 +138,18 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                         f"{key:<16}{a['precision']:>7.3f}{a['recall']:>7.3f}{a['f1']:>7.3f}   |"
                         f"{b['precision']:>7.3f}{b['recall']:>7.3f}{b['f1']:>7.3f}"
                     )
+                print()
+            continue
+        if name == "chia" and args.tagger == "compare":
+            runs = {
+                mode: evaluate_chia(args.corpus_dir, split=args.split, limit=args.limit, mode=mode)
+                for mode in ("rules", "model", "both")
+            }
+            results[name] = {mode: s.as_dict() for mode, s in runs.items()}
+            if not args.json:
+                docs = runs["both"].info.get("documents", 0)
+                print(f"== Chia entities F1, split {args.split}, {docs} documents: rules alone | models alone | both")
+                print(side_by_side(runs))
                 print()
             continue
         if name == "lct":
@@ -233,15 +266,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser(
         "evaluate",
-        help="score the pipeline against the annotated corpora (LCT thresholds, Chia entities)",
-        description="Score threshold extraction against LCT's Eq-Comparison events and entity tagging against Chia.",
+        help="score the pipeline against the gold rules in annotations/ and the annotated corpora",
+        description="With no argument: score the whole pipeline against the hand-coded gold rules in annotations/. "
+        "Name lct, chia or context to score threshold extraction against LCT's Eq-Comparison events, entity "
+        "tagging against Chia, or negation and exceptions against both.",
     )
     e.add_argument(
         "corpora",
         nargs="*",
-        choices=("lct", "chia", "context"),
-        help="lct (thresholds), chia (entities), context (negation and exceptions); default: lct and chia",
+        metavar="{gold,lct,chia,context}",
+        help="gold (the hand-coded rules in annotations/: segmentation, thresholds, negation, logic agreement), "
+        "lct (thresholds), chia (entities), context (negation and exceptions); default: gold",
     )
+    e.add_argument("--gold-dir", help="folder of gold rule files (default: annotations/)")
+    e.add_argument("--html", metavar="REPORT.html", help="also write the gold report as a self-contained HTML page")
     e.add_argument("--corpus-dir", help="folder of the one corpus named (default: ../shared/corpora/<name>)")
     e.add_argument(
         "--split", choices=("all", "train", "dev", "test"), default="all", help="documented split (default all)"
@@ -250,9 +288,10 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--json", action="store_true", help="print the scores as JSON")
     e.add_argument(
         "--tagger",
-        choices=("both", "rules", "model"),
-        default="both",
-        help="Chia entities from rules + learned gazetteer (default), rules alone, or the gazetteer alone",
+        choices=("compare", "both", "rules", "model", "gazetteer", "ner"),
+        default="compare",
+        help="Chia entities: rules alone, learned models alone and both side by side (compare, the default); "
+        "or one tagger: both (the pipeline), rules, model (gazetteer + NER), gazetteer, ner",
     )
     e.set_defaults(func=cmd_evaluate)
 
