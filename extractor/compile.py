@@ -31,6 +31,10 @@ _SUBJECTIVE = re.compile(
     r"expected survival|survival period)\b",
     re.IGNORECASE,
 )
+_NO_REQUIREMENT = re.compile(
+    r"^\W*(?:not\s+specified|see\s+(?:disease|patient)\s+characteristics|no\s+restrictions?|none|n/?a)\W*$",
+    re.IGNORECASE,
+)
 TRIAGE_CUTOFF = 0.8
 """A leaf the triage model scores at least this high (and with no threshold to test) needs a person."""
 _OR_BETWEEN = re.compile(r"\bor\b|and/or", re.IGNORECASE)
@@ -64,33 +68,54 @@ def _compare(c: Constraint) -> dict[str, Any] | None:
     return expr
 
 
+_CURRENT = re.compile(r"\b(?:concurrent(?:ly)?|current(?:ly)?|ongoing|on\s+active)\b[^.;:]{0,40}$", re.IGNORECASE)
+
+
 def _window_for(entity: dict[str, Any], constraints: list[Constraint]) -> dict[str, Any] | None:
+    """The look-back (or look-ahead) window a criterion gives ``entity``, counted from a named event or ``as_of``.
+
+    A window counted from something no record names ("within 12 months after the first remission")
+    gives none. "More than 2 weeks since prior immunotherapy" names the entity itself as its
+    reference: it is counted back from ``as_of``.
+    """
     concept = entity.get("concept") or {}
     for c in constraints:
-        if c.kind == "window" and c.concept.get("display") == concept.get("display") and c.reference:
+        if c.kind != "window" or c.concept.get("display") != concept.get("display"):
+            continue
+        own = c.reference_text is not None and entity["text"].lower() in c.reference_text.lower()
+        if c.reference or c.reference_text is None or own:
             return {
                 "comparator": c.comparator,
                 "value": c.value,
                 "unit": c.unit,
-                "reference": c.reference,
+                "reference": c.reference if c.reference != "as_of" else None,
                 "direction": c.direction or "before",
             }
     return None
 
 
-def _has(entity: dict[str, Any], constraints: list[Constraint]) -> dict[str, Any] | None:
+def _has(entity: dict[str, Any], constraints: list[Constraint], text: str = "", base: int = 0) -> dict[str, Any] | None:
+    """Presence of a coded entity, in its window; "more than 2 weeks since X" is *not* X within 2 weeks;
+    "concurrent X" (a drug or a therapy) is X still under way at ``as_of``."""
     concept = entity.get("concept") or {}
     kind = _KINDS.get(entity["label"])
     if kind is None or not concept.get("code"):
         return None
-    return {
+    window = _window_for(entity, constraints)
+    if window is None and kind != "condition" and text and _CURRENT.search(text[: max(0, entity["span"][0] - base)]):
+        window = {"comparator": "<=", "value": 0, "unit": "d", "reference": None, "direction": "before"}
+    since = window is not None and window["comparator"] in (">", ">=") and window["direction"] == "before"
+    if since and window is not None:
+        window = {**window, "comparator": "<="}
+    has = {
         "op": "has",
         "kind": kind,
         "code": concept["code"],
         "display": concept.get("display"),
-        "window": _window_for(entity, constraints),
+        "window": window,
         "span": entity["span"],
     }
+    return {"op": "not", "arg": has} if since else has
 
 
 def _manual(node: Criterion, reason: str) -> dict[str, Any]:
@@ -126,36 +151,73 @@ def compile_own(node: Criterion) -> dict[str, Any] | None:
             for c, e in compiled
         ]
         return _joined(terms, node.text, base)
+    if _NO_REQUIREMENT.match(node.text):
+        return {"op": "const", "value": True}  # PDQ's "Not specified", "See Disease Characteristics"
     if _SUBJECTIVE.search(node.text):
         return _manual(node, "consent, judgement or prognosis: a person decides")
     if node.needs_person is not None and node.needs_person >= TRIAGE_CUTOFF and not node.children:
         return _manual(node, f"the triage model says a person decides (score {node.needs_person:.2f})")
+    # an item of an "except for the following:" list says what it carves out: its own entities are its content
+    item = node.exception
     plain = [
-        e for e in node.entities if e["label"] in _KINDS and not (e["exception"] or e["hypothetical"] or e["family"])
+        e
+        for e in node.entities
+        if e["label"] in _KINDS and not ((e["exception"] and not item) or e["hypothetical"] or e["family"])
     ]
-    excepted = [e for e in node.entities if e["label"] in _KINDS and e["exception"]]
+    excepted = [e for e in node.entities if e["label"] in _KINDS and e["exception"] and not item]
     if not plain:
         return None
-    checks = [h for e in plain if (h := _has(e, node.constraints)) is not None]
-    if len(checks) < len(plain):
-        uncoded = ", ".join(e["text"] for e in plain if _has(e, node.constraints) is None)
-        return _manual(node, f"no standard code for: {uncoded}")
-    parts: list[dict[str, Any]] = [
-        {"op": "not", "arg": h} if e["negated"] else h for e, h in zip(plain, checks, strict=True)
-    ]
-    expr: dict[str, Any] = parts[0] if len(parts) == 1 else {"op": "any", "args": parts}
+    checks = [_has(e, node.constraints, node.text, base) for e in plain]
+    if all(h is None for h in checks):
+        return _manual(node, f"no standard code for: {', '.join(e['text'] for e in plain)}")
+    # an uncoded concept stays in the expression as a manual part: "pregnant or nursing" is true when
+    # the record says pregnant, unknown otherwise, never false because nursing has no code
+    leaves: list[tuple[bool, dict[str, Any]]] = []
+    seen: set[str] = set()
+    for e, h in zip(plain, checks, strict=True):
+        leaf = h if h is not None else _manual(node, f"no standard code for: {e['text']}")
+        key = repr({k: v for k, v in leaf.items() if k != "span"} if leaf["op"] != "manual" else e["text"].lower())
+        if key not in seen:
+            seen.add(key)
+            leaves.append((bool(e["negated"]), leaf))
     carve: list[dict[str, Any]] = [
-        h if (h := _has(e, node.constraints)) is not None else _manual(node, f"exception {e['text']!r} has no code")
+        h
+        if (h := _has(e, node.constraints, node.text, base)) is not None
+        else _manual(node, f"exception {e['text']!r} has no code")
         for e in excepted
     ]
+    negated = all(n for n, _ in leaves)
+    if negated:  # "no CNS metastases or leptomeningeal disease": none of them
+        parts = [leaf for _, leaf in leaves]
+    else:
+        parts = [{"op": "not", "arg": leaf} if n else leaf for n, leaf in leaves]
+    core: dict[str, Any] = parts[0] if len(parts) == 1 else {"op": "any", "args": parts}
     if carve:  # an uncodable exception leaves the criterion unknown where it would hold, never silently true
-        expr = {"op": "all", "args": [expr, {"op": "not", "arg": {"op": "any", "args": carve}}]}
-    return expr
+        core = {"op": "all", "args": [core, {"op": "not", "arg": {"op": "any", "args": carve}}]}
+    return {"op": "not", "arg": core} if negated else core
+
+
+_EXAMPLES_LEADIN = re.compile(
+    r"\b(?:including|include|includes|such\s+as|defined\s+as|as\s+follows|following\s+(?:requirements|criteria|"
+    r"conditions|situations|circumstances))\b[^:]{0,40}:?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _drop_own(node: Criterion, own: dict[str, Any]) -> bool:
+    """A lead-in's own words add nothing its children do not say: "Major organ functions must meet the
+    following requirements:" (no code: it would only make the criterion unknown), "Clinically significant
+    cardiovascular disease, including any of the following:" (the items are what the head concept means)."""
+    if own["op"] == "manual" and not node.constraints:
+        return True
+    return bool(_EXAMPLES_LEADIN.search(node.text)) and not node.constraints
 
 
 def compile_node(node: Criterion) -> dict[str, Any]:
     """The logic of a criterion and its children; every node is decidable or a manual leaf."""
     own = compile_own(node)
+    if node.children and own is not None and _drop_own(node, own):
+        own = None
     if node.children:
         kids = [compile_node(c) for c in node.children if not c.exception]
         exceptions = [compile_node(c) for c in node.children if c.exception]

@@ -35,7 +35,7 @@ LEXICONS: dict[str, str] = {
 """Lexicon file stem -> the entity label its concepts get."""
 
 _CODE = re.compile(
-    r"^(?:LOINC:\d{1,6}-\d|ICD10CM:[A-Z]\d[\dA-Z](?:\.[\dA-Z]{1,4})?|ATC:[A-Z](?:\d{2}(?:[A-Z](?:[A-Z](?:\d{2})?)?)?)?|SNOMED:\d{6,18})$"
+    r"^(?:LOINC:\d{1,6}-\d|ICD10CM:[A-Z](?:\d[\dA-Z](?:\.[\dA-Z]{1,4})?)?|ATC:[A-Z](?:\d{2}(?:[A-Z](?:[A-Z](?:\d{2})?)?)?)?|SNOMED:\d{6,18})$"
 )
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|[^\w\s]", re.UNICODE)
 MAX_WORDS = 10

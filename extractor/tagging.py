@@ -9,12 +9,20 @@ in the trial's cleaned eligibility text.
 from __future__ import annotations
 
 import logging
+import re
 from functools import cache
 from typing import Any
 
 from .model import Constraint, Criterion, ParsedTrial
 
 FLAGS = ("negated", "historical", "hypothetical", "family", "exception")
+_TIMED = {"Condition", "Drug", "Procedure", "Device"}
+_EVENT = re.compile(
+    r"(?:informed\s+consent(?:\s+form)?|ICF|consent|(?:leuk)?apheresis|screening|randomi[sz]ation|enrol(?:l)?ment|"
+    r"registration|study\s+entry|first\s+dose|infusion|baseline)",
+    re.IGNORECASE,
+)
+"""Concepts a window can time ("4 weeks since prior radiotherapy"): kept even inside the window's span."""
 
 
 def quiet_logs() -> None:
@@ -33,6 +41,7 @@ def build_nlp(
     lexicons: list[str] | None = None,
     gazetteer: bool = True,
     ner: bool = True,
+    ner_path: str | None = None,
     context_rules: str | None = None,
 ) -> Any:
     """A fresh pipeline: tokenizer, ``extractor_lexicon`` (with the learned gazetteer when
@@ -54,10 +63,13 @@ def build_nlp(
         config["lexicons"] = lexicons
     nlp.add_pipe("extractor_lexicon", config=config)
     if ner:
+        from pathlib import Path
+
         from .ner import DEFAULT_DIR
 
-        if (DEFAULT_DIR / "model" / "config.cfg").exists():
-            nlp.add_pipe("extractor_ner")
+        model = Path(ner_path) if ner_path else DEFAULT_DIR / "model"
+        if (model / "config.cfg").exists():
+            nlp.add_pipe("extractor_ner", config={"model_path": str(model)})
     nlp.add_pipe("extractor_context", config={"rules": context_rules} if context_rules else {})
     nlp.add_pipe("extractor_thresholds")
     return nlp
@@ -78,6 +90,8 @@ def tag_trial(trial: ParsedTrial, nlp: Any = None) -> ParsedTrial:
     nodes = _nodes(trial)
     for node, doc in zip(nodes, nlp.pipe(n.text for n in nodes), strict=True):
         apply_doc(node, doc)
+        if node.heading and node.constraints:
+            from_heading(node)
     from .triage import load as load_triage
     from .triage import with_section
 
@@ -116,8 +130,12 @@ def apply_doc(node: Criterion, doc: Any) -> None:
     if condition is not None:
         node.condition = {"text": text[condition[0] : condition[1]], "span": [base + condition[0], base + condition[1]]}
     for m in mentions:
-        if any(vs <= m.start and m.end <= ve for vs, ve, _ in values):
-            continue  # "past" inside the window "within the past 6 months"
+        if any(vs <= m.start and m.end <= ve for vs, ve, _ in values) and (
+            m.concept.label not in _TIMED or _EVENT.fullmatch(text[m.start : m.end])
+        ):
+            # "past" inside the window "within the past 6 months", "apheresis" in "4 weeks before apheresis";
+            # not "radiotherapy" in "4 weeks since prior radiotherapy"
+            continue
         entity = _entity(text[m.start : m.end], m.concept.label, base + m.start, base + m.end, m.concept)
         for (fs, fe), f in flags.items():
             if fs <= m.start and m.end <= fe:
@@ -144,6 +162,44 @@ def apply_doc(node: Criterion, doc: Any) -> None:
         c.direction = found.extra.get("direction")
         constraints.append(c)
     node.constraints = constraints
+
+
+_AGE_HEADING = re.compile(r"(?:patient\s+)?age(?:\s+at\s+(?:entry|enrol(?:l)?ment|diagnosis))?", re.I)
+
+
+@cache
+def heading_concept(heading: str) -> dict[str, Any] | None:
+    """The concept a category heading names ("Age", "Performance status", "Life expectancy"), if it is one."""
+    from .lexicon import matcher
+    from .thresholds import AGE
+
+    heading = heading.strip(" :-–")
+    if _AGE_HEADING.fullmatch(heading):
+        return dict(AGE)
+    mentions = matcher().find(heading)
+    if len(mentions) == 1 and mentions[0].start == 0 and mentions[0].end == len(heading):
+        return mentions[0].concept.as_ref()
+    return None
+
+
+def from_heading(node: Criterion) -> None:
+    """Thresholds with no concept of their own under a category heading take its concept.
+
+    PDQ records write "Age:" or "Performance status:" on a line of their own and the threshold
+    ("18 and over", "ECOG 0-2") on the items below; the heading is not a criterion, but it says
+    what the bare number measures.
+    """
+    concept = heading_concept(node.heading or "")
+    if concept is None:
+        return
+    for c in node.constraints:
+        if c.kind == "window" or (c.concept or {}).get("display"):
+            continue
+        c.concept = dict(concept)
+        if concept.get("code") == "LOINC:30525-0":
+            c.kind = "age"
+            if c.unit is None:
+                c.unit = "a"
 
 
 _CATEGORY_FLAGS = {

@@ -130,7 +130,13 @@ _IF = re.compile(
     r"\s+(?P<cond>[^);,.]{3,60})",
     re.IGNORECASE,
 )
-_AGE_BEFORE = re.compile(r"\b(?:age[ds]?|ages)\b[^.;]{0,25}$", re.IGNORECASE)
+_AGE_BEFORE = re.compile(r"\b(?:age[ds]?|ages|adults?)\b[^.;]{0,25}$", re.IGNORECASE)
+# "for adults", "in adult subjects", "adults:": a sub-population; "Adults between the ages of ..." is the subject
+_ADULT_STRATUM = re.compile(
+    r"\b(?:for|in|of|among)\s+(?:the\s+)?adults?\b|\badults?\s*(?:subjects?|patients?)?\s*:", re.I
+)
+_ALTERNATIVE_VALUE = re.compile(r"\(\s*$")
+_TIME_UNITS = {"a", "mo", "wk", "d", "h", "min"}
 _AGE_AFTER = re.compile(
     r"^\s*(?:old|of\s+age|at\s+(?:the\s+time\s+of\s+)?(?:screening|enrol|consent|signing))", re.IGNORECASE
 )
@@ -734,8 +740,26 @@ def extract(text: str, mentions: list[Mention] | None = None, lexicon: ConceptMa
             and not _SCALE_BEFORE.search(text, max(0, expr.start - 30), expr.start)
         ):
             continue  # a bare number with nothing to compare it to is no threshold ("in 328 schools")
+        op: str | None = expr.comparator
+        implicit = op in (None, "==") and expr.value_start == expr.start and expr.value_high is None
+        prev = found[-1] if found else None
+        if (
+            implicit
+            and prev is not None
+            and prev.constraint.comparator not in ("==", "between")
+            and _ALTERNATIVE_VALUE.search(text, max(0, expr.start - 3), expr.start)
+            and (prev.constraint.unit == expr.unit or {prev.constraint.unit, expr.unit} <= _TIME_UNITS)
+        ):
+            # "at least 4 weeks since prior chemotherapy (6 weeks for mitomycin)": the same limit, another value
+            op = prev.constraint.comparator
+            extra = {**prev.extra, **extra}
+            following = [m for m in mentions if expr.end <= m.start <= expr.end + 12]
+            if following:
+                concepts = following[:1]
+        elif implicit and expr.kind == "window" and expr.direction != "after":
+            op = "<="  # "investigational drugs 90 days prior to study entry": a look-back window
         when = expr.when
-        if re.search(r"\badults?\b", text[clause_start : expr.start], re.IGNORECASE) and concepts:
+        if _ADULT_STRATUM.search(text[clause_start : expr.start]) and concepts:
             when = {**(when or {}), "age": [18, None]}
             adult_clauses.add(clause_start)
         elif _CHILDREN.search(text, clause_start, expr.start) and concepts:
@@ -755,7 +779,7 @@ def extract(text: str, mentions: list[Mention] | None = None, lexicon: ConceptMa
         for concept, cspan in refs:
             c = Constraint(
                 concept,
-                expr.comparator or "==",
+                op or "==",
                 expr.value,
                 unit,
                 expr.relative_to,

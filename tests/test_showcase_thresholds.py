@@ -63,7 +63,7 @@ EXPECTED: list[tuple[Any, ...]] = [
     ("exclusion/16", "Major surgery", "<=", 4, None, "wk", None, None, (W, "informed_consent", "before")),
     ("exclusion/17", "ICD10CM:A15", "<=", 1, None, "a", None, None, (W, "informed_consent", "before")),
     ("exclusion/17", "ICD10CM:A15", ">", 1, None, "a", None, None, (W, "as_of", "before")),
-    ("exclusion/20", "ICD10CM:C80", "<=", 5, None, "a", None, None, (W, "informed_consent", "before")),
+    ("exclusion/20", "ICD10CM:C", "<=", 5, None, "a", None, None, (W, "informed_consent", "before")),
     ("exclusion/21", "ATC:J07", "<=", 4, None, "wk", None, None, (W, "informed_consent", "before")),
 ]
 
