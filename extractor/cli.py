@@ -205,9 +205,19 @@ def cmd_screen(args: argparse.Namespace) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .train import train_gazetteer, train_triage
+    from .train import train_gazetteer, train_ner, train_triage
 
     out = Path(args.out) if args.out else None
+    if args.artifact == "ner":
+        report = train_ner(
+            args.corpus_dir, out, ctgov=args.ctgov, pretrain_epochs=args.pretrain_epochs, max_steps=args.max_steps
+        )
+        both = report["test"]["both"]["criteria"]["overlap"]["micro"]["f1"]
+        print(
+            f"dev exact F1 {report['dev']['ents_f']:.3f}; test overlap micro F1 with the rules {both:.3f}; "
+            f"{report['total_seconds']} s; card in models/chia-ner/README.md"
+        )
+        return EXIT_OK
     if args.artifact == "triage":
         report = train_triage(args.corpus_dir, out)
         print(
@@ -308,9 +318,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_screen)
 
     t = sub.add_parser("train", help="rebuild a learned artifact in models/ from ../shared/corpora")
-    t.add_argument("artifact", choices=("gazetteer", "triage"), help="what to train")
+    t.add_argument("artifact", choices=("gazetteer", "triage", "ner"), help="what to train")
     t.add_argument("--corpus-dir", help="the Chia folder (default ../shared/corpora/chia)")
-    t.add_argument("--out", help="output folder (default models/chia-gazetteer or models/chia-triage)")
+    t.add_argument("--out", help="output folder (default models/chia-gazetteer, -triage or -ner)")
+    t.add_argument("--ctgov", help="unlabelled trials (JSON Lines) to pretrain the NER's tok2vec on")
+    t.add_argument("--pretrain-epochs", type=int, default=3, help="NER: epochs of pretraining (0: none)")
+    t.add_argument("--max-steps", type=int, help="NER: cap on training steps (default: the config's)")
     t.set_defaults(func=cmd_train)
     return parser
 

@@ -119,13 +119,48 @@ def blank() -> Any:
     return spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": "extractor.tokenizer.v1"}}})
 
 
-def train(data: Path, out: Path, *, overrides: dict[str, Any] | None = None) -> Path:
+def write_raw_text(records: Iterable[Any], held_out: set[str], out: Path) -> int:
+    """Unlabelled criterion texts for ``spacy pretrain``, one JSON line each; trials in ``held_out``
+    (Chia's dev and test trials) are left out so no evaluation text is seen. Returns the lines written."""
+    import json
+
+    from .pipeline import parse_record
+
+    n = 0
+    with out.open("w", encoding="utf-8") as fh:
+        for record in records:
+            if isinstance(record, Exception) or record.trial_id in held_out or not record.eligibility.strip():
+                continue
+            for node in parse_record(record).walk():
+                text = " ".join(node.text.split())
+                if len(text) >= 15 and node.section != "structured":
+                    fh.write(json.dumps({"text": text}) + "\n")
+                    n += 1
+    return n
+
+
+def pretrain(data: Path, out: Path, *, overrides: dict[str, Any] | None = None) -> Path:
+    """Run ``spacy pretrain`` (characters objective) on ``data/raw.jsonl``; return the last epoch's weights."""
+    from spacy.cli.pretrain import pretrain as spacy_pretrain
+    from spacy.util import load_config
+
+    config = data / "config.cfg"
+    config.write_text(config_text(), encoding="utf-8")
+    settings = {"paths.raw_text": str(data / "raw.jsonl"), **(overrides or {})}
+    out.mkdir(parents=True, exist_ok=True)
+    spacy_pretrain(load_config(config, overrides=settings, interpolate=True), out)
+    return sorted(out.glob("model*.bin"), key=lambda p: p.stat().st_mtime)[-1]
+
+
+def train(data: Path, out: Path, *, init_tok2vec: Path | None = None, overrides: dict[str, Any] | None = None) -> Path:
     """Run ``spacy train`` (in process) on ``data/{train,dev}.spacy``; return the best model's folder."""
     from spacy.cli.train import train as spacy_train
 
     config = data / "config.cfg"
     config.write_text(config_text(), encoding="utf-8")
     settings = {"paths.train": str(data / "train.spacy"), "paths.dev": str(data / "dev.spacy")}
+    if init_tok2vec is not None:
+        settings["paths.init_tok2vec"] = str(init_tok2vec)
     settings.update(overrides or {})
     spacy_train(config, output_path=out, overrides=settings)
     return out / "model-best"

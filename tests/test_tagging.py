@@ -7,12 +7,17 @@ from pathlib import Path
 import spacy
 
 from extractor import parse_text
+from extractor.ner import DEFAULT_DIR as NER_DIR
 from extractor.tagging import FLAGS, build_nlp
 
 
 def test_pipeline_components_and_round_trip(tmp_path: Path) -> None:
     nlp = build_nlp()
-    assert nlp.pipe_names == ["extractor_lexicon", "extractor_context", "extractor_thresholds"]
+    expected = ["extractor_lexicon", "extractor_context", "extractor_thresholds"]
+    if (NER_DIR / "model" / "config.cfg").exists():  # the trained recogniser joins after the rules
+        expected.insert(1, "extractor_ner")
+    assert nlp.pipe_names == expected
+    assert build_nlp(ner=False).pipe_names == [n for n in expected if n != "extractor_ner"]
     text = "Total bilirubin ≤ 1.5 x ULN and creatinine clearance ≥ 60 mL/min within 4 weeks before screening"
     before = nlp(text)
     nlp.to_disk(tmp_path / "pipeline")

@@ -27,19 +27,19 @@ MODES = ("both", "rules", "model", "gazetteer", "ner")
 alone (gazetteer + NER), and each learned model alone."""
 
 
-def nlp_for(mode: str) -> Any:
+def nlp_for(mode: str, ner_path: str | None = None) -> Any:
     from ..tagging import build_nlp, default_nlp
 
     if mode == "both":
-        return default_nlp()
+        return default_nlp() if ner_path is None else build_nlp(ner_path=ner_path)
     if mode == "rules":
         return build_nlp(gazetteer=False, ner=False)
     if mode == "model":
-        return build_nlp(lexicons=[], gazetteer=True, ner=True)
+        return build_nlp(lexicons=[], gazetteer=True, ner=True, ner_path=ner_path)
     if mode == "gazetteer":
         return build_nlp(lexicons=[], gazetteer=True, ner=False)
     if mode == "ner":
-        return build_nlp(lexicons=[], gazetteer=False, ner=True)
+        return build_nlp(lexicons=[], gazetteer=False, ner=True, ner_path=ner_path)
     raise ValueError(f"unknown mode {mode!r}; choose one of {MODES}")
 
 
@@ -103,9 +103,14 @@ def evaluate_lct(directory: str | None = None, *, split: str = "all", limit: int
 
 
 def evaluate_chia(
-    directory: str | None = None, *, split: str = "all", limit: int | None = None, mode: str = "both"
+    directory: str | None = None,
+    *,
+    split: str = "all",
+    limit: int | None = None,
+    mode: str = "both",
+    ner_path: str | None = None,
 ) -> Scores:
-    nlp = nlp_for(mode)
+    nlp = nlp_for(mode, ner_path)
     return evaluate_entities(
         lambda text: predict_entities(text, nlp), _select(load_chia(corpus_dir("chia", directory)), split, limit)
     )

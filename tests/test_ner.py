@@ -1,0 +1,116 @@
+"""The statistical recogniser: Chia to training docs, rules winning over the model, save and load."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import spacy
+
+from extractor import ner
+from extractor.components.ner import merge
+from extractor.evaluate.brat import read_ann
+from extractor.lexicon import Concept, Mention
+from extractor.tagging import build_nlp
+
+CHIA_TEXT = "Histologically confirmed breast cancer\nNo prior chemotherapy or trastuzumab\n"
+CHIA_ANN = (
+    "T1\tCondition 25 38\tbreast cancer\n"
+    "T2\tScope 0 38\tHistologically confirmed breast cancer\n"
+    "T3\tDrug 64 75\ttrastuzumab\n"
+    "T4\tProcedure 48 60\tchemotherapy\n"
+    "T5\tCondition 30 38\tcancer\n"
+)
+
+
+def test_line_examples_are_per_line_with_line_offsets() -> None:
+    examples = ner.line_examples(CHIA_TEXT, read_ann(CHIA_ANN))
+    assert [line for line, _ in examples] == [
+        "Histologically confirmed breast cancer",
+        "No prior chemotherapy or trastuzumab",
+    ]
+    first, second = (spans for _, spans in examples)
+    assert ("breast cancer", "Condition") in [(examples[0][0][s:e], lab) for s, e, lab in first]
+    assert sorted(examples[1][0][s:e] for s, e, _ in second) == ["chemotherapy", "trastuzumab"]
+    assert all(lab in ner.LABELS for _, spans in examples for _, _, lab in spans)  # Scope is not learned
+
+
+def test_overlapping_gold_keeps_the_longest_span() -> None:
+    line, spans = ner.line_examples(CHIA_TEXT, read_ann(CHIA_ANN))[0]
+    doc = ner.to_doc(ner.blank(), line, spans)
+    assert [(e.text, e.label_) for e in doc.ents] == [("breast cancer", "Condition")]
+
+
+def test_blank_uses_the_pipelines_tokenizer() -> None:
+    assert [t.text for t in ner.blank()("AST>2.5 e.g. don't")] == [
+        t.text for t in build_nlp(ner=False)("AST>2.5 e.g. don't")
+    ]
+
+
+def test_rules_win_and_the_model_fills_the_rest() -> None:
+    nlp = spacy.blank("en")
+    doc = nlp("Prior trastuzumab or pertuzumab therapy")
+    rule = Concept("trastuzumab", "Trastuzumab", "ATC:L01FD01", "Drug")
+    doc.ents = [doc.char_span(6, 17, label="Drug")]
+    doc._.mentions = [Mention(6, 17, rule)]
+    predicted = [(0, 17, "Drug"), (21, 31, "Drug"), (21, 39, "Procedure"), (32, 39, "Condition")]
+    added = merge(doc, predicted, {"Drug", "Procedure"})
+    # the model's span over the rule mention is dropped; of the two overlapping at 21, the first wins;
+    # Condition was not asked for
+    assert [(m.start, m.end, m.concept.label, m.concept.source, m.concept.code) for m in added] == [
+        (21, 31, "Drug", "model", None)
+    ]
+
+
+needs_model = pytest.mark.skipif(not (ner.DEFAULT_DIR / "model" / "config.cfg").exists(), reason="no trained model")
+
+
+@needs_model
+def test_component_adds_model_entities_and_round_trips(tmp_path: Path) -> None:
+    nlp = build_nlp()
+    text = "History of idiopathic pulmonary fibrosis or sarcoidosis treated with pirfenidone"
+    before = nlp(text)
+    labels = {e.label_ for e in before.ents}
+    assert "Condition" in labels
+    assert any(m.concept.source == "model" for m in before._.mentions)
+    nlp.to_disk(tmp_path / "pipeline")
+    after = spacy.load(tmp_path / "pipeline")(text)
+    assert [(e.text, e.label_) for e in after.ents] == [(e.text, e.label_) for e in before.ents]
+
+
+@needs_model
+def test_model_can_be_switched_off() -> None:
+    text = "History of idiopathic pulmonary fibrosis or sarcoidosis treated with pirfenidone"
+    assert not any(m.concept.source == "model" for m in build_nlp(ner=False)(text)._.mentions or [])
+
+
+def _tiny_chia(folder: Path) -> None:
+    """Twenty made-up trials in Chia's brat layout: enough for a split and a few training steps."""
+    drugs = ["cisplatin", "metformin", "warfarin", "insulin", "aspirin"]
+    conditions = ["asthma", "diabetes", "epilepsy", "hepatitis", "psoriasis"]
+    for i in range(20):
+        drug, condition = drugs[i % 5], conditions[(i * 2) % 5]
+        text = f"History of {condition}\nPrior {drug} therapy\n"
+        c0 = len("History of ")
+        d0 = len(f"History of {condition}\nPrior ")
+        ann = f"T1\tCondition {c0} {c0 + len(condition)}\t{condition}\nT2\tDrug {d0} {d0 + len(drug)}\t{drug}\n"
+        for part in ("inc", "exc"):
+            (folder / f"NCT{i:08d}_{part}.txt").write_text(text, encoding="utf-8")
+            (folder / f"NCT{i:08d}_{part}.ann").write_text(ann, encoding="utf-8")
+
+
+def test_train_ner_rebuilds_the_artifact_and_its_card(tmp_path: Path) -> None:
+    from extractor.train import train_ner
+
+    chia = tmp_path / "chia"
+    chia.mkdir()
+    _tiny_chia(chia)
+    out = tmp_path / "chia-ner"
+    report = train_ner(str(chia), out, pretrain_epochs=0, max_steps=20)
+    assert (out / "model" / "config.cfg").exists() and (out / "config.cfg").exists()
+    assert report["lines"]["train"] > 0 and set(report["test"]) == {"rules", "ner", "model", "both"}
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert "# chia-ner" in card and "| Condition |" in card and "extractor train ner" in card
+    nlp = build_nlp(ner_path=str(out / "model"))
+    assert "extractor_ner" in nlp.pipe_names
+    nlp("History of asthma")  # loads and runs
