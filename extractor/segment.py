@@ -62,6 +62,7 @@ _LEADIN_END = re.compile(
 _NON_SPACE = re.compile(r"\S+")
 _HEADING_WORDS = re.compile(r"inclusion|exclusion|eligib|characteristics|therap|entry", re.IGNORECASE)
 _OR_END = re.compile(r"(?:\bor|\band/or)\s*[.,;:]?\s*$", re.IGNORECASE)
+_ANY_CUE = re.compile(r"\b(?:at\s+least\s+(?:one|1)|one\s+of|either|any\s+of)\b", re.IGNORECASE)
 _AND_END = re.compile(r"\band\s*[.,;:]?\s*$", re.IGNORECASE)
 _NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 
@@ -573,6 +574,31 @@ class _Builder:
                     node.children_nodes = new_children
                 stack.extend(node.children_nodes)
 
+    def close_or_groups(self) -> None:
+        """End an "at least one of (below):" group where its chain of "... OR" items ends.
+
+        "Diagnosis, and at least 1 MAJOR criterion (below): - A OR - B - C - D": A and B are the
+        alternatives; C and D are criteria of their own that only followed at the same indentation.
+        """
+        for nodes in self.sections.values():
+            stack: list[tuple[list[_Node], int]] = [(nodes, i) for i in range(len(nodes))]
+            while stack:
+                siblings, i = stack.pop()
+                node = siblings[i]
+                kids = node.children_nodes
+                s, e = node.crit.span or (0, 0)
+                if len(kids) >= 3 and self._ends_like_leadin(s, e) and _ANY_CUE.search(self.text, s, e):
+                    k = 0
+                    while k < len(kids) - 1 and _OR_END.search(
+                        self.text[kids[k].crit.span[1] - 12 : kids[k].crit.span[1]] if kids[k].crit.span else ""
+                    ):
+                        k += 1
+                    if 1 <= k < len(kids) - 1:
+                        rest = kids[k + 1 :]
+                        node.children_nodes = kids[: k + 1]
+                        siblings[i + 1 : i + 1] = rest
+                stack.extend((node.children_nodes, j) for j in range(len(node.children_nodes)))
+
     def _split_node(self, node: _Node) -> list[_Node]:
         s, e = node.crit.span or (0, 0)
         pieces = _split_top_level(self.text, s, e, ";")
@@ -677,6 +703,7 @@ def segment(
     builder = _Builder(text, headings, cues, max_depth)
     builder.run(split_lines(text))
     builder.split_semicolons()
+    builder.close_or_groups()
     roots: list[Criterion] = []
     # source order of roots across sections; ids per section
     all_roots: list[tuple[int, str, _Node]] = []

@@ -174,9 +174,11 @@ _CLAUSE_BREAK = re.compile(r";|\.(?:\s|$)|\n\s*\n")
 _COORDINATION = re.compile(r"^(?:\s|,|/|\(|\)|\band\b|\bor\b|\band/or\b|&)*$", re.IGNORECASE)
 _GRADE_CUE = re.compile(r"grade\s*$", re.IGNORECASE)
 _BP_PAIR = re.compile(r"(?<![\d.])(?P<s>\d{2,3})\s*/\s*(?P<d>\d{2,3})(?![\d/])")
+_BP_RANGE = re.compile(r"\s*(?:mm\s*Hg\s*)?(?:and|to|-|–)\s*(?P<s>\d{2,3})\s*/\s*(?P<d>\d{2,3})(?![\d/])", re.I)
+_BP_BEFORE = re.compile(r"\b(?:blood\s+pressure|BP)\b[^.;\d]{0,40}$", re.IGNORECASE)
 _OF_THE_FOLLOWING = re.compile(r"\s+(?:or\s+more\s+)?of\s+(?:the\s+following|these|them|the\s+criteria)", re.IGNORECASE)
 _MAYBE_VALUE = re.compile(
-    r"\d|\b(?:" + "|".join(_WORD_NUMBERS) + r"|adults?)\b|\b(?:class|grade|stage)\s+[IV]", re.IGNORECASE
+    r"\d|\b(?:" + "|".join(_WORD_NUMBERS) + r"|adults?|ULN|LLN|upper\s+limits?\s+of\s+(?:the\s+)?normal|lower\s+limits?\s+of\s+(?:the\s+)?normal)\b|\b(?:class|grade|stage)\s+[IV]", re.IGNORECASE
 )
 _NOT_NUMBER_AFTER = re.compile(r"^(?:[a-zA-Z]|\+|')(?<!\d)")
 
@@ -482,7 +484,32 @@ def find_values(text: str) -> list[ValueExpr]:
             expr.end -= 1
         out.append(expr)
         pos = expr.end
-    return out
+    return _bare_limits(text, out)
+
+
+_BARE_LIMIT = re.compile(
+    r"(?:the\s+)?(?:institutional\s+|local\s+|lab(?:oratory)?\s+)?"
+    r"(?:(?P<u>upper\s+limits?\s+of\s+(?:the\s+)?normal(?:\s+range)?|I?ULN\b|upper\s+normal\s+limit)"
+    r"|(?P<l>lower\s+limits?\s+of\s+(?:the\s+)?normal(?:\s+range)?|LLN\b))(?:\s*\(\s*I?(?:ULN|LLN)\s*\))?",
+    re.IGNORECASE,
+)
+
+
+def _bare_limits(text: str, found: list[ValueExpr]) -> list[ValueExpr]:
+    """Add "no greater than the upper limit of normal", "> ULN": a limit of 1×ULN with no number written."""
+    if "normal" not in text.lower() and "ULN" not in text.upper() and "LLN" not in text.upper():
+        return found
+    extra = []
+    for m in _BARE_LIMIT.finditer(text):
+        if any(e.start <= m.start() < e.end or m.start() <= e.start < m.end() for e in found):
+            continue
+        before = _comparator_before(text, m.start())
+        if before is None or before[0] == "==" or re.search(r"[\d.]\s*(?:[x×*]|times)?\s*$", text[: m.start()]):
+            continue
+        expr = ValueExpr(before[1], m.end(), 1, comparator=before[0], value_start=m.start())
+        expr.relative_to = "ULN" if m.group("u") else "LLN"
+        extra.append(expr)
+    return sorted([*found, *extra], key=lambda e: e.start) if extra else found
 
 
 def _range_ok(text: str, j: int, rng: re.Match[str], cmp_before: tuple[str, int] | None) -> bool:
@@ -661,8 +688,29 @@ def extract(text: str, mentions: list[Mention] | None = None, lexicon: ConceptMa
     consumed: list[tuple[int, int]] = []
     # blood-pressure pairs first: "140/90 mmHg"
     for m in _BP_PAIR.finditer(text):
+        if any(s <= m.start() < e for s, e in consumed):
+            continue
         bp_unit = _match_unit(text, m.end())
-        if bp_unit is None or bp_unit[0] != "mm[Hg]":
+        if bp_unit is not None and bp_unit[0] != "mm[Hg]":
+            continue
+        if bp_unit is None:
+            # "blood pressure exceeds 180/110", "BP between 140/95 and 170/109": the unit goes without saying
+            if not _BP_BEFORE.search(text, max(0, m.start() - 60), m.start()):
+                continue
+            bp_unit = ("mm[Hg]", "", m.end())
+        span_ = _BP_RANGE.match(text, bp_unit[2])
+        if span_ is not None and re.search(r"between\s*$", text[max(0, m.start() - 12) : m.start()], re.I):
+            end = span_.end()
+            unit = _match_unit(text, end)
+            end = unit[2] if unit is not None and unit[0] == "mm[Hg]" else end
+            start = m.start() - len(re.search(r"between\s*$", text[: m.start()], re.I).group())  # type: ignore[union-attr]
+            for concept, lo, hi in (
+                (SYSTOLIC, int(m.group("s")), int(span_.group("s"))),
+                (DIASTOLIC, int(m.group("d")), int(span_.group("d"))),
+            ):
+                c = Constraint(dict(concept), "between", lo, "mm[Hg]", value_high=hi, inclusive=True)
+                found.append(Found(c, (start, end), None))
+            consumed.append((start, end))
             continue
         cmp_ = _comparator_before(text, m.start())
         after = _comparator_after(text, bp_unit[2])
@@ -803,7 +851,31 @@ def extract(text: str, mentions: list[Mention] | None = None, lexicon: ConceptMa
             found.append(Found(Constraint(dict(AGE), ">=", 18, "a"), m.span(), None, {"kind": "age", "implicit": True}))
             break
     found.sort(key=lambda f: f.span)
+    _share_units(text, found)
+    for i, f in enumerate(found):
+        # "blood pressure of over 135 mmHg and/or diastolic ... over 85": the first is the systolic
+        if f.constraint.concept.get("display") == "Blood pressure" and any(
+            g.constraint.concept.get("code") == DIASTOLIC["code"] for g in found[i + 1 :]
+        ):
+            f.constraint.concept = dict(SYSTOLIC)
     return found
+
+
+_COORDINATED_LIMIT = re.compile(r"^\s*(?:,|and|or|and/or|but)?\s*(?:,\s*)?$", re.IGNORECASE)
+
+
+def _share_units(text: str, found: list[Found]) -> None:
+    """"less than 20 or greater than 30 kg/m2", "greater than 8,000 and less than 60,000 copies/mL":
+    the unit written once, after the last limit, is every coordinated limit's."""
+    for i in range(len(found) - 2, -1, -1):
+        a, b = found[i].constraint, found[i + 1].constraint
+        if a.unit is not None or a.relative_to is not None or b.unit is None or b.unit in _TIME_UNITS:
+            continue
+        if a.concept.get("display") != b.concept.get("display") or found[i].extra.get("kind"):
+            continue
+        gap = text[found[i].span[1] : found[i + 1].span[0]]
+        if _COORDINATED_LIMIT.match(gap):
+            a.unit = b.unit
 
 
 _TEMPORAL_PHRASE = re.compile(

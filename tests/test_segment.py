@@ -311,3 +311,17 @@ def test_split_lines_classifies_markers() -> None:
     lines = split_lines("1. a\n  - b\n(iv) c\nplain\n\n")
     assert [ln.marker.style[0] if ln.marker else None for ln in lines] == ["num", "bullet", "roman", None, None]
     assert [ln.indent for ln in lines] == [0, 2, 0, 0, 0]
+
+
+def test_an_or_chain_closes_an_at_least_one_group() -> None:
+    # NCT03508687: the first item is less indented than the rest; only the OR-chained two are its alternatives
+    text = (
+        "  -  Clinical diagnosis of lipodystrophy, and at least 1 MAJOR criterion (below):\n\n"
+        "    -  Low skinfold thickness in anterior thigh OR\n\n"
+        "    -  Genetic diagnosis of familial partial lipodystrophy\n\n"
+        "    -  Hepatic steatosis (>10%) as demonstrated by MRI-PDFF;\n\n"
+        "    -  Mean fasting triglyceride value ≥ 250 mg/dL;\n"
+    )
+    assert ids(text) == ["unspecified/1", "unspecified/1/1", "unspecified/1/2", "unspecified/2", "unspecified/3"]
+    assert find(text, "unspecified/1").combine == "any"
+    assert find(text, "unspecified/3").text.startswith("Mean fasting")
