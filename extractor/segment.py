@@ -574,6 +574,10 @@ class _Builder:
                     node.children_nodes = new_children
                 stack.extend(node.children_nodes)
 
+    def _tail(self, node: _Node) -> str:
+        end = node.crit.span[1] if node.crit.span else 0
+        return self.text[max(0, end - 12) : end]
+
     def close_or_groups(self) -> None:
         """End an "at least one of (below):" group where its chain of "... OR" items ends.
 
@@ -589,9 +593,7 @@ class _Builder:
                 s, e = node.crit.span or (0, 0)
                 if len(kids) >= 3 and self._ends_like_leadin(s, e) and _ANY_CUE.search(self.text, s, e):
                     k = 0
-                    while k < len(kids) - 1 and _OR_END.search(
-                        self.text[kids[k].crit.span[1] - 12 : kids[k].crit.span[1]] if kids[k].crit.span else ""
-                    ):
+                    while k < len(kids) - 1 and _OR_END.search(self._tail(kids[k])):
                         k += 1
                     if 1 <= k < len(kids) - 1:
                         rest = kids[k + 1 :]

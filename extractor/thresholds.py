@@ -178,7 +178,9 @@ _BP_RANGE = re.compile(r"\s*(?:mm\s*Hg\s*)?(?:and|to|-|–)\s*(?P<s>\d{2,3})\s*/
 _BP_BEFORE = re.compile(r"\b(?:blood\s+pressure|BP)\b[^.;\d]{0,40}$", re.IGNORECASE)
 _OF_THE_FOLLOWING = re.compile(r"\s+(?:or\s+more\s+)?of\s+(?:the\s+following|these|them|the\s+criteria)", re.IGNORECASE)
 _MAYBE_VALUE = re.compile(
-    r"\d|\b(?:" + "|".join(_WORD_NUMBERS) + r"|adults?|ULN|LLN|upper\s+limits?\s+of\s+(?:the\s+)?normal|lower\s+limits?\s+of\s+(?:the\s+)?normal)\b|\b(?:class|grade|stage)\s+[IV]", re.IGNORECASE
+    r"\d|\b(?:" + "|".join(_WORD_NUMBERS) + r"|adults?|ULN|LLN|upper\s+limits?\s+of\s+(?:the\s+)?normal"
+    r"|lower\s+limits?\s+of\s+(?:the\s+)?normal)\b|\b(?:class|grade|stage)\s+[IV]",
+    re.IGNORECASE,
 )
 _NOT_NUMBER_AFTER = re.compile(r"^(?:[a-zA-Z]|\+|')(?<!\d)")
 
@@ -701,8 +703,8 @@ def extract(text: str, mentions: list[Mention] | None = None, lexicon: ConceptMa
         span_ = _BP_RANGE.match(text, bp_unit[2])
         if span_ is not None and re.search(r"between\s*$", text[max(0, m.start() - 12) : m.start()], re.I):
             end = span_.end()
-            unit = _match_unit(text, end)
-            end = unit[2] if unit is not None and unit[0] == "mm[Hg]" else end
+            written = _match_unit(text, end)
+            end = written[2] if written is not None and written[0] == "mm[Hg]" else end
             start = m.start() - len(re.search(r"between\s*$", text[: m.start()], re.I).group())  # type: ignore[union-attr]
             for concept, lo, hi in (
                 (SYSTOLIC, int(m.group("s")), int(span_.group("s"))),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -52,19 +53,51 @@ def _parse(text: str, nlp: Any = None) -> tuple[ParsedTrial, Any]:
     return tag_trial(trial, nlp), clean(text)
 
 
+def _written_units() -> dict[str, tuple[str, ...]]:
+    from ..units import unit_rows
+
+    return {row["ucum"]: tuple(sp.lower() for sp in row["spellings"]) for row in unit_rows()}
+
+
+def _as_written(c: Any, units: dict[str, tuple[str, ...]]) -> Any:
+    """LCT annotates what is written at each value; our constraints say what it means. A comparator
+    carried over from a neighbouring limit ("at least 4 weeks since X (6 weeks for Y)") or a unit written
+    once for coordinated limits ("less than 20 or greater than 30 kg/m2") is scored as not written."""
+    from ..thresholds import comparator_rules
+
+    shown = " ".join((c.text or "").lower().split())
+    before, after = comparator_rules()
+    changes: dict[str, Any] = {}
+    written_comparator = re.search(r"[<>≤≥=+]", shown) or any(r.phrase in shown for r in (*before, *after))
+    if c.comparator not in ("==", "between") and c.kind != "window" and not written_comparator:
+        changes["comparator"] = "=="
+    if c.unit and c.relative_to is None and c.kind not in ("age",):
+        spellings = units.get(c.unit, ())
+        if spellings and not any(sp in shown for sp in spellings) and c.unit.lower() not in shown:
+            changes["unit"] = None
+    return replace(c, **changes) if changes else c
+
+
 def predict_constraints(text: str) -> list[PredictedComparison]:
-    """Our constraints in ``text``, with spans in ``text``'s own offsets."""
+    """Our constraints in ``text``, with spans in ``text``'s own offsets, as LCT would annotate them:
+    one comparison per written limit (coordinated concepts and blood-pressure pairs share one)."""
     if not text.strip():
         return []
     trial, cleaned = _parse(text)
+    units = _written_units()
     out = []
+    seen: set[tuple[Any, ...]] = set()
     for node in trial.walk():
         for c in node.constraints:
             if c.text and not _WRITTEN_VALUE.search(c.text):
                 continue  # an implicit limit ("Adults" -> age >= 18): LCT annotates written values only
-            p = predicted_from_constraint(c)
+            p = predicted_from_constraint(_as_written(c, units))
             if p is None:
                 continue
+            key = (p.span, p.operator)
+            if key in seen:
+                continue
+            seen.add(key)
             p.span = cleaned.span_to_original(*p.span)
             out.append(p)
     return out
