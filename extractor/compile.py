@@ -136,6 +136,36 @@ def _joined(parts: list[dict[str, Any]], text: str, base: int) -> dict[str, Any]
     return {"op": "all", "args": parts}
 
 
+_RELATION = re.compile(r"\b(?:for|with|after|following|due\s+to|secondary\s+to|because\s+of|while\s+on|on)\b", re.I)
+
+
+def _join(node: Criterion, parts: list[dict[str, Any]]) -> str:
+    """Concepts listed ("stroke or MI", "diabetes, hypertension") are alternatives: ``any``. Concepts in
+    relation ("transplantation for hematologic malignancy", "infection with HIV") must all hold."""
+    base = node.span[0] if node.span else 0
+    spans = [p.get("span") or (p.get("arg") or {}).get("span") for p in parts]
+    if not all(spans):
+        return "any"
+    gaps = [
+        node.text[spans[i][1] - base : spans[i + 1][0] - base]  # type: ignore[index]
+        for i in range(len(spans) - 1)
+        if spans[i][1] <= spans[i + 1][0]  # type: ignore[index]
+    ]
+    if gaps and all(
+        len(g) <= 25 and _RELATION.search(g) and not _OR_BETWEEN.search(g) and not re.search(r"[,;:.()]", g)
+        for g in gaps
+    ):
+        return "all"
+    return "any"
+
+
+_PERMISSIVE = re.compile(
+    r"^(?!.*\b(?:no|not|never|if|unless|provided|only|must|except|within|at\s+least|more\s+than)\b)"
+    r".*\b(?:allowed|permitted|acceptable)\W*$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
 def compile_own(node: Criterion) -> dict[str, Any] | None:
     """The logic of a node's own text (not its children); ``None`` when it says nothing checkable."""
     base = node.span[0] if node.span else 0
@@ -151,8 +181,11 @@ def compile_own(node: Criterion) -> dict[str, Any] | None:
             for c, e in compiled
         ]
         return _joined(terms, node.text, base)
-    if _NO_REQUIREMENT.match(node.text):
-        return {"op": "const", "value": True}  # PDQ's "Not specified", "See Disease Characteristics"
+    if _NO_REQUIREMENT.match(node.text) or (
+        _PERMISSIVE.match(re.sub(r"\([^()]*\)", "", node.text)) and not node.constraints
+    ):
+        # "Any prior preparative regimen allowed": a permission restricts nobody
+        return {"op": "const", "value": True}  # also PDQ's "Not specified", "See Disease Characteristics"
     if _SUBJECTIVE.search(node.text):
         return _manual(node, "consent, judgement or prognosis: a person decides")
     if node.needs_person is not None and node.needs_person >= TRIAGE_CUTOFF and not node.children:
@@ -191,7 +224,7 @@ def compile_own(node: Criterion) -> dict[str, Any] | None:
         parts = [leaf for _, leaf in leaves]
     else:
         parts = [{"op": "not", "arg": leaf} if n else leaf for n, leaf in leaves]
-    core: dict[str, Any] = parts[0] if len(parts) == 1 else {"op": "any", "args": parts}
+    core: dict[str, Any] = parts[0] if len(parts) == 1 else {"op": _join(node, parts), "args": parts}
     if carve:  # an uncodable exception leaves the criterion unknown where it would hold, never silently true
         core = {"op": "all", "args": [core, {"op": "not", "arg": {"op": "any", "args": carve}}]}
     return {"op": "not", "arg": core} if negated else core

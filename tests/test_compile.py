@@ -1,0 +1,104 @@
+"""Compiling criteria to logic: the readings the gold rules in annotations/ showed were needed.
+
+Each case is a real criterion from a gold trial (trial id in the comment), screened for a few
+hand-made patients; the expected verdicts are the gold's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from extractor import parse_text
+from extractor.compile import compile_trial
+from extractor.patients import patient_from_json
+from extractor.screen import Screener
+
+
+def screen(text: str, **record: Any) -> bool | None:
+    screener = Screener(parse_text(f"Inclusion Criteria:\n- {text}\n", trial_id="T"))
+    patient = patient_from_json({"id": "P", "as_of": "2025-03-01", **record}, "test")
+    return screener.screen(patient)["criteria"]["inclusion/1"]
+
+
+def logic(text: str) -> dict[str, Any]:
+    return compile_trial(parse_text(f"Inclusion Criteria:\n- {text}\n", trial_id="T"))["criteria"]["inclusion/1"]
+
+
+RT = {"code": "SNOMED:108290001", "display": "Radiotherapy"}
+
+
+@pytest.mark.parametrize(
+    ("when", "expected"),
+    [("2025-02-25", False), ("2025-01-01", True)],  # 4 days ago: too recent; two months ago: fine
+)
+def test_more_than_n_weeks_since_prior_therapy(when: str, expected: bool) -> None:
+    # NCT00005794 "At least 4 weeks since prior radiotherapy"
+    record = {"procedures": [{**RT, "date": when}], "complete": ["procedures"]}
+    assert screen("At least 4 weeks since prior radiotherapy", **record) is expected
+
+
+def test_since_with_no_prior_therapy_on_a_complete_list_holds() -> None:
+    assert screen("At least 4 weeks since prior radiotherapy", procedures=[], complete=["procedures"]) is True
+
+
+def test_concurrent_means_under_way_at_as_of() -> None:
+    # NCT00006483 "No concurrent immunosuppressive agents"
+    drug = {"code": "ATC:L04AX01", "display": "azathioprine"}
+    stopped = {"medications": [{**drug, "start": "2024-01-01", "end": "2024-06-01"}], "complete": ["medications"]}
+    ongoing = {"medications": [{**drug, "start": "2024-01-01", "end": None}], "complete": ["medications"]}
+    assert screen("No concurrent immunosuppressive agents", **stopped) is True
+    assert screen("No concurrent immunosuppressive agents", **ongoing) is False
+
+
+def test_no_a_or_b_is_neither() -> None:
+    # NCT00006483 "Not pregnant or nursing": pregnant fails; nothing known about nursing stays unknown
+    assert screen("Not pregnant or nursing", conditions=[{"code": "ICD10CM:Z33.1"}], complete=["conditions"]) is False
+    assert screen("Not pregnant or nursing", conditions=[], complete=["conditions"]) is None
+    expr = logic("Not pregnant or nursing")
+    assert expr["op"] == "not" and expr["arg"]["op"] == "any"
+
+
+def test_an_uncoded_concept_is_a_manual_part_not_the_whole_criterion() -> None:
+    expr = logic("Not pregnant or nursing")
+    ops = [a["op"] for a in expr["arg"]["args"]]
+    assert "has" in ops and "manual" in ops
+
+
+def test_permissions_restrict_nobody() -> None:
+    # NCT00009711 "Any prior preparative regimen allowed"; not "No prior chemotherapy allowed"
+    assert logic("Any prior preparative regimen allowed")["op"] == "const"
+    assert logic("No prior chemotherapy allowed")["op"] != "const"
+    assert logic("Investigational drugs (expanded access drugs are acceptable).")["op"] != "const"
+
+
+def test_cross_references_are_true() -> None:
+    assert logic("See Disease Characteristics") == {"op": "const", "value": True, "source": "inclusion/1"}
+    assert logic("Not specified")["value"] is True
+
+
+def test_concepts_in_relation_must_all_hold() -> None:
+    # NCT00009711 "bone marrow transplantation for hematologic malignancy"
+    expr = logic("Prior stem cell transplantation for leukemia")
+    assert expr["op"] == "all"
+    assert logic("History of stroke or myocardial infarction")["op"] == "any"
+
+
+def test_a_lead_in_adds_no_conjunct_of_its_own() -> None:
+    # showcase inclusion 9: "Major organ functions must meet the following requirements:"
+    text = (
+        "Inclusion Criteria:\n1. Major organ functions must meet the following requirements:\n"
+        "   1. Total bilirubin ≤ 2×ULN;\n   2. ALT ≤ 2.5×ULN;\n"
+    )
+    trial = parse_text(text, trial_id="T")
+    expr = compile_trial(trial)["criteria"]["inclusion/1"]
+    assert not any(a["op"] == "manual" for a in expr["args"]) if expr["op"] == "all" else expr["op"] != "manual"
+    patient = patient_from_json(
+        {"id": "P", "observations": [
+            {"code": "LOINC:1975-2", "value": 10, "reference_high": 20},
+            {"code": "LOINC:1742-6", "value": 30, "reference_high": 40},
+        ]},
+        "test",
+    )  # fmt: skip
+    assert Screener(trial).screen(patient)["criteria"]["inclusion/1"] is True
