@@ -280,6 +280,9 @@ class _Builder:
             colon = tail.find(":")
             qualifier = tail[:colon] if colon >= 0 else tail
             if rule.kind == "subheading" and qualifier.strip(" \t-–"):
+                rest = h_end + len(tail) - len(tail.lstrip())
+                if text[h_end - 1] == ":" and self._heading(line, rest) is not None:
+                    return rule, h_end, rest  # "Risk Behavior: Excluded:": a heading on a heading
                 continue  # "Prior therapy with:" is not the PDQ heading "PRIOR THERAPY:"
             if _WINDOW_WORDS.search(qualifier):
                 continue  # "Excluded within 1 month prior to study entry:" is a lead-in with content

@@ -179,7 +179,8 @@ _BP_BEFORE = re.compile(r"\b(?:blood\s+pressure|BP)\b[^.;\d]{0,40}$", re.IGNOREC
 _OF_THE_FOLLOWING = re.compile(r"\s+(?:or\s+more\s+)?of\s+(?:the\s+following|these|them|the\s+criteria)", re.IGNORECASE)
 _MAYBE_VALUE = re.compile(
     r"\d|\b(?:" + "|".join(_WORD_NUMBERS) + r"|adults?|ULN|LLN|upper\s+limits?\s+of\s+(?:the\s+)?normal"
-    r"|lower\s+limits?\s+of\s+(?:the\s+)?normal)\b|\b(?:class|grade|stage)\s+[IV]",
+    r"|lower\s+limits?\s+of\s+(?:the\s+)?normal|(?:past|last|previous|preceding|prior)\s+(?:year|month|week|day))\b"
+    r"|\b(?:class|grade|stage)\s+[IV]",
     re.IGNORECASE,
 )
 _NOT_NUMBER_AFTER = re.compile(r"^(?:[a-zA-Z]|\+|')(?<!\d)")
@@ -486,7 +487,33 @@ def find_values(text: str) -> list[ValueExpr]:
             expr.end -= 1
         out.append(expr)
         pos = expr.end
-    return _bare_limits(text, out)
+    return _bare_limits(text, _one_period(text, out))
+
+
+_ONE_PERIOD = re.compile(
+    r"\b(?:within|in|during|over)\s+the\s+(?:past|last|previous|preceding|prior)\s+"
+    r"(?P<u>year|month|week|day|twelve\s+months)\b",
+    re.IGNORECASE,
+)
+_PERIOD_UNITS = {"year": "a", "month": "mo", "week": "wk", "day": "d", "twelve months": "mo"}
+
+
+def _one_period(text: str, found: list[ValueExpr]) -> list[ValueExpr]:
+    """ "within the past year", "in the last month": a look-back of one unit with no number written."""
+    extra = []
+    for m in _ONE_PERIOD.finditer(text):
+        if any(e.start < m.end() and m.start() < e.end for e in found):
+            continue
+        word = " ".join(m.group("u").lower().split())
+        expr = ValueExpr(
+            m.start(), m.end(), 12 if word == "twelve months" else 1, comparator="<=", value_start=m.start()
+        )
+        expr.unit, expr.unit_text = _PERIOD_UNITS[word], m.group("u")
+        _temporal(text, expr)
+        if expr.kind != "window":
+            expr.kind, expr.reference, expr.direction = "window", "as_of", "before"
+        extra.append(expr)
+    return sorted([*found, *extra], key=lambda e: e.start) if extra else found
 
 
 _BARE_LIMIT = re.compile(
@@ -867,7 +894,7 @@ _COORDINATED_LIMIT = re.compile(r"^\s*(?:,|and|or|and/or|but)?\s*(?:,\s*)?$", re
 
 
 def _share_units(text: str, found: list[Found]) -> None:
-    """"less than 20 or greater than 30 kg/m2", "greater than 8,000 and less than 60,000 copies/mL":
+    """ "less than 20 or greater than 30 kg/m2", "greater than 8,000 and less than 60,000 copies/mL":
     the unit written once, after the last limit, is every coordinated limit's."""
     for i in range(len(found) - 2, -1, -1):
         a, b = found[i].constraint, found[i + 1].constraint
