@@ -39,8 +39,28 @@ _CONDITION = re.compile(
 )
 
 
+_PERMISSION = re.compile(
+    r"\b(?:participants?|patients?|subjects?|those|individuals?|women|men)\s+"
+    r"(?:who\s+(?:have\s+taken|have\s+had|have|had|are|were|take|took)|with|taking|tolerating|receiving|on)\s+"
+    r"(?P<x>[^.;()]{2,150}?)\s+(?:are|is|will)\s+(?:not\s+(?:be\s+)?excluded|(?:be\s+)?(?:allowed|permitted|eligible))"
+    r"|\(\s*(?P<y>[^().;]{2,80}?)\s+(?:is|are)\s+(?:allowed|permitted|acceptable)\W{0,2}\)",
+    re.IGNORECASE,
+)
+
+
+def permission_scopes(text: str) -> list[tuple[int, int]]:
+    """What a criterion says is not excluded after all: "Participants who have asthma, atopic dermatitis,
+    or rhinitis are not excluded", "(expanded access drugs are acceptable)"."""
+    out = []
+    for m in _PERMISSION.finditer(text):
+        group = "x" if m.group("x") is not None else "y"
+        out.append((m.start(group), m.end(group)))
+    return out
+
+
 def exception_scopes(text: str) -> list[tuple[int, int]]:
-    """Character ranges carved out by inline exceptions ("except for alopecia and pigmentation")."""
+    """Character ranges carved out by inline exceptions ("except for alopecia and pigmentation"),
+    and by permissions (:func:`permission_scopes`)."""
     scopes: list[tuple[int, int]] = []
     for cue in EXCEPTION_CUE.finditer(text):
         start = cue.start()
@@ -64,7 +84,10 @@ def exception_scopes(text: str) -> list[tuple[int, int]]:
             end -= 1
         if end > cue.end():
             scopes.append((start, end))
-    return scopes
+    for s, e in permission_scopes(text):
+        if not any(a < e and s < b for a, b in scopes):
+            scopes.append((s, e))
+    return sorted(scopes)
 
 
 def is_exception_list(text: str) -> bool:

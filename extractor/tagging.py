@@ -143,6 +143,7 @@ def apply_doc(node: Criterion, doc: Any) -> None:
                 break
         if any(s <= m.start and m.end <= e for s, e in scopes):
             entity["exception"] = True
+            entity["negated"] = False  # "... are not excluded": the "not" negates the exclusion, not X
         if condition is not None and condition[0] <= m.start and m.end <= condition[1]:
             entity["condition"] = True
         entities.append(entity)

@@ -120,6 +120,18 @@ def test_showcase_inclusion_6_is_an_implication_with_an_exception(showcase: Pars
         ("Diagnosed with any other respiratory disease besides asthma", ["besides asthma"]),  # lct
         ("conditions other than T1D known to affect bone health (i.e., hypothyroidism)", ["other than T1D"]),  # lct
         ("overweight but not obese", []),  # lct: a negation, not an exception
+        # permissions carve out too (gold NCT00461097, NCT00002438, NCT00002420)
+        (
+            "Chronic disease requiring therapy. Participants who have asthma, atopic dermatitis, or rhinitis are "
+            "not excluded.",
+            ["asthma, atopic dermatitis, or rhinitis"],
+        ),
+        ("Investigational drugs (expanded access drugs are acceptable).", ["expanded access drugs"]),
+        (
+            "Radiation therapy within 30 days of study entry. (Local radiation therapy is allowed.)",
+            ["Local radiation therapy"],
+        ),
+        ("Patients who are not excluded by the investigator", []),
     ],
 )
 def test_exception_scopes(text: str, scoped: list[str]) -> None:
