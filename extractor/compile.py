@@ -208,7 +208,7 @@ def compile_own(node: Criterion) -> dict[str, Any] | None:
     leaves: list[tuple[bool, dict[str, Any]]] = []
     seen: set[str] = set()
     for e, h in zip(plain, checks, strict=True):
-        leaf = h if h is not None else _manual(node, f"no standard code for: {e['text']}")
+        leaf = h if h is not None else {**_manual(node, f"no standard code for: {e['text']}"), "span": e["span"]}
         key = repr({k: v for k, v in leaf.items() if k != "span"} if leaf["op"] != "manual" else e["text"].lower())
         if key not in seen:
             seen.add(key)
