@@ -41,10 +41,34 @@ _OR_BETWEEN = re.compile(r"\bor\b|and/or", re.IGNORECASE)
 _KINDS = {"Condition": "condition", "Drug": "medication", "Procedure": "procedure"}
 
 
+_DOSE_UNITS = {"mg", "mg/d", "mg/kg", "mg/m2", "ug", "g", "mg/kg/d", "[IU]", "[IU]/d"}
+
+
+def _dose(c: Constraint) -> dict[str, Any] | None:
+    """ "prednisone ≥ 10 mg/day": exposure to the drug at that dose (``has`` with ``dose``)."""
+    code = c.concept.get("code") or ""
+    if not code.startswith(("ATC:", "RXNORM:")) or c.unit not in _DOSE_UNITS or not isinstance(c.value, (int, float)):
+        return None
+    dose: dict[str, Any] = {"comparator": c.comparator, "value": c.value, "unit": c.unit}
+    if c.comparator == "between":
+        dose["value_high"] = c.value_high
+    return {
+        "op": "has",
+        "kind": "medication",
+        "code": code,
+        "display": c.concept.get("display"),
+        "window": None,
+        "dose": dose,
+        "span": list(c.span) if c.span else None,
+    }
+
+
 def _compare(c: Constraint) -> dict[str, Any] | None:
     code = c.concept.get("code")
     if not isinstance(c.value, (int, float)):
         return None
+    if (dose := _dose(c)) is not None:
+        return dose
     if code == "LOINC:30525-0":
         fact = "age"
     elif code and code.startswith("LOINC:"):

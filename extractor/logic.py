@@ -8,7 +8,8 @@ turned into code. Missing data gives ``None`` (unknown), never ``False``.
 ``{"op": "n_of", "n": 2, "args": [...]}``, ``{"op": "implies", "if": ..., "then": ...}``,
 ``{"op": "compare", "fact": "observation" | "age", "code", "comparator", "value", "value_high",
 "unit", "relative_to", "when"}``, ``{"op": "sex", "value": "female"}``,
-``{"op": "has", "kind": "condition" | "medication" | "procedure", "code", "display", "window"}``,
+``{"op": "has", "kind": "condition" | "medication" | "procedure", "code", "display", "window", "dose"}``
+(``dose``: ``{"comparator", "value", "unit"}``, a medication taken at that dose),
 ``{"op": "manual", "reason"}``, ``{"op": "const", "value": true | false | null}``.
 Every expression may carry ``source`` (the criterion id) and ``span``.
 """
@@ -181,6 +182,16 @@ def _has(expr: dict[str, Any], patient: Patient) -> Outcome:
     items = patient.records(kind)
     label = expr.get("display") or expr.get("code")
     matches = [r for r in items if _code_matches(expr.get("code"), r.get("code"))]
+    dose = expr.get("dose")
+    if dose and matches:
+        doses = [_dose_meets(r, dose) for r in matches]
+        if any(d is True for d in doses):
+            matches = [r for r, d in zip(matches, doses, strict=True) if d is True]
+        elif all(d is False for d in doses):
+            matches = []
+            label = f"{label} at {_threshold(dose)}"
+        else:
+            return Outcome(None, f"{label} on record, dose unknown or not comparable with {_threshold(dose)}")
     window = expr.get("window")
     if window and matches:
         inside = [_in_window(r, kind, window, patient) for r in matches]
@@ -195,6 +206,18 @@ def _has(expr: dict[str, Any], patient: Patient) -> Outcome:
     if kind + "s" in patient.complete or kind in patient.complete:
         return Outcome(False, f"no {label} on the complete {kind} list")
     return Outcome(None, f"no {label} on record (list not complete)")
+
+
+def _dose_meets(record: dict[str, Any], dose: dict[str, Any]) -> Truth:
+    """Does a medication record's dose meet ``dose`` (``{"comparator", "value", "unit"}``)? Unknown without one."""
+    value, unit = record.get("dose"), record.get("unit")
+    if not isinstance(value, (int, float)) or not unit:
+        return None
+    try:
+        amount = convert(float(value), unit, dose["unit"])
+    except Exception:
+        return None
+    return _test(amount, dose)
 
 
 def _code_matches(code: str | None, recorded: str | None) -> bool:

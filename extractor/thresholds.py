@@ -678,7 +678,11 @@ def _concepts_before(text: str, mentions: list[Mention], expr: ValueExpr, clause
         for m in mentions
         if clause_start <= m.start
         and m.end <= expr.start
-        and (_timeable(m) if timed else m.concept.label == "Measurement")
+        and (
+            _timeable(m)
+            if timed
+            else m.concept.label == "Measurement" or (expr.unit in _DOSE_UNITS and m.concept.label == "Drug")
+        )
     ]
     # a mention inside a parenthesis that closes before the value is an aside:
     # "corticosteroids (dose ... of prednisone) or other immunosuppressants within 2 weeks"
@@ -804,10 +808,11 @@ def extract(text: str, mentions: list[Mention] | None = None, lexicon: ConceptMa
                 if mention.start >= expr.end and _COUNTED.match(text[expr.end : mention.start]):
                     concepts = [mention]
                     break
-        if not concepts and expr.unit in _DOSE_UNITS:
+        if expr.unit in _DOSE_UNITS:
+            # "10 mg/day of prednisone": the drug named after the dose wins over one before it
             of = _OF_DRUG.match(text, expr.end)
             nxt = [m for m in mentions if of and m.start == of.end() and m.concept.label == "Drug"]
-            concepts = nxt[:1]
+            concepts = nxt[:1] or concepts
         if (
             not any(m.concept.source == "rules" for m in concepts)
             and expr.comparator == "=="

@@ -102,3 +102,27 @@ def test_a_lead_in_adds_no_conjunct_of_its_own() -> None:
         "test",
     )  # fmt: skip
     assert Screener(trial).screen(patient)["criteria"]["inclusion/1"] is True
+
+
+PRED = "ATC:H02AB07"
+
+
+@pytest.mark.parametrize(
+    ("dose", "unit", "expected"),
+    [(20, "mg/d", True), (10, "mg/d", True), (5, "mg/d", False), (None, None, None), (0.02, "g/d", True)],
+)
+def test_medication_dose_is_compared(dose: float | None, unit: str | None, expected: bool | None) -> None:
+    # NCT06581081 exclusion 15: "systemic corticosteroids (dose equivalent to or higher than 10 mg/day of prednisone)"
+    text = "Requires prednisone at a dose of 10 mg/day or more"
+    med: dict[str, Any] = {"code": PRED, "start": "2025-02-01", "end": None}
+    if dose is not None:
+        med.update(dose=dose, unit=unit)
+    expr = logic(text)
+    assert expr["op"] == "has" and expr["dose"] == {"comparator": ">=", "value": 10, "unit": "mg/d"}
+    assert screen(text, medications=[med], complete=["medications"]) is expected
+
+
+def test_no_record_of_the_drug_on_a_complete_list_is_false() -> None:
+    assert (
+        screen("Requires prednisone at a dose of 10 mg/day or more", medications=[], complete=["medications"]) is False
+    )
