@@ -217,6 +217,7 @@ class _Builder:
         self.current: _Node | None = None
         self.blank_since = False
         self.wrap_width = _wrap_width(text)
+        self.line_per_item = _line_per_item(text)
         self._reset()
 
     # -- levels ---------------------------------------------------------
@@ -318,7 +319,9 @@ class _Builder:
         if line.indent > node.indent:
             return True
         c = text[line.text_start]
-        if c.islower() or c in ",;)]/&%":
+        if c in ",;)]/&%" or (c.islower() and (self.wrap_width or not self.line_per_item)):
+            # a lower-case start continues a hard-wrapped line; in a list of one criterion per line
+            # (Chia's "Not pregnant" / "dysautonomia" / "renal failure") it starts the next one
             return True
         prev = text[node.last_line_start : node.last_line_end]
         if _CONNECTOR_END.search(prev[-25:]):
@@ -652,6 +655,15 @@ def _split_top_level(text: str, start: int, end: int, sep: str) -> list[tuple[in
 def _any_of(rules: tuple[HeadingRule, ...]) -> re.Pattern[str]:
     """One pattern that matches where any heading rule could."""
     return re.compile("|".join(f"(?:{r.pattern.pattern})" for r in rules), re.IGNORECASE)
+
+
+def _line_per_item(text: str) -> bool:
+    """Is this a list of one criterion per line: several lines, no blank lines between them, no list
+    markers, and not hard-wrapped (Chia's texts, some registry exports)?"""
+    lines = [line for line in text.split("\n") if line.strip()]
+    if len(lines) < 3 or re.search(r"\n[ \t\r]*\n", text.strip()):
+        return False
+    return not any(re.match(r"\s*(?:[-•*·]|\d{1,2}[.)]|[a-z][.)])\s", line) for line in lines)
 
 
 def _wrap_width(text: str) -> int | None:

@@ -325,3 +325,21 @@ def test_an_or_chain_closes_an_at_least_one_group() -> None:
     assert ids(text) == ["unspecified/1", "unspecified/1/1", "unspecified/1/2", "unspecified/2", "unspecified/3"]
     assert find(text, "unspecified/1").combine == "any"
     assert find(text, "unspecified/3").text.startswith("Mean fasting")
+
+
+def test_one_criterion_per_line_lists_do_not_join_lower_case_lines() -> None:
+    # Chia (NCT02872090_exc): no markers, no blank lines, not hard-wrapped: every line is a criterion
+    text = "Not pregnant\ndysautonomia\nrenal failure\nBody Mass Index >35\n"
+    assert [c.text for c in segment(text)[0]] == [
+        "Not pregnant",
+        "dysautonomia",
+        "renal failure",
+        "Body Mass Index >35",
+    ]
+    # hard-wrapped registry text still joins a lower-case continuation
+    wrapped = (
+        "- Patients with a history of myocardial infarction or unstable angina within the six months\n"
+        "  preceding the first dose of study drug and patients with uncontrolled arrhythmias requiring\n"
+        "  treatment at screening\n- Second item that is long enough to look like the wrapped lines above\n"
+    )
+    assert len(segment(wrapped)[0]) == 2
