@@ -322,7 +322,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--corpus-dir", help="the Chia folder (default ../shared/corpora/chia)")
     t.add_argument("--out", help="output folder (default models/chia-gazetteer, -triage or -ner)")
     t.add_argument("--ctgov", help="unlabelled trials (JSON Lines) to pretrain the NER's tok2vec on")
-    t.add_argument("--pretrain-epochs", type=int, default=3, help="NER: epochs of pretraining (0: none)")
+    t.add_argument(
+        "--pretrain-epochs", type=int, default=0, help="NER: epochs of tok2vec pretraining on ctgov (default 0)"
+    )
     t.add_argument("--max-steps", type=int, help="NER: cap on training steps (default: the config's)")
     t.set_defaults(func=cmd_train)
     return parser

@@ -187,7 +187,7 @@ def train_ner(
     out: Path | None = None,
     *,
     ctgov: str | None = None,
-    pretrain_epochs: int = 3,
+    pretrain_epochs: int = 0,
     max_steps: int | None = None,
 ) -> dict[str, Any]:
     """Train the spaCy recogniser on Chia's train split (dev for model selection), optionally with its
@@ -282,7 +282,8 @@ it is switched off with `build_nlp(ner=False)`.
 - **Training:** `extractor/resources/ner.cfg` (copied here as `config.cfg`); {pre} training
   {report["train_seconds"]} s; {report["total_seconds"]} s in all on 2 cores.
 - **Size:** {report["size_mb"]} MB. **Trained:** {date.today().isoformat()} on {platform.machine()}.
-- **Retrain:** `extractor train ner` (add `--pretrain-epochs 0` to skip pretraining).
+- **Retrain:** `extractor train ner`. `--pretrain-epochs 3` first pretrains `tok2vec` on ctgov
+  (measured: +0.007 dev F1, no gain on test, 20 minutes more).
 
 ## Test split, F1 per label
 
