@@ -190,6 +190,16 @@ _PERMISSIVE = re.compile(
 )
 
 
+def _judged_exception(text: str) -> bool:
+    """Is every judgement word of the criterion inside an exception ("... (except those ... who, in the
+    investigator's judgement, ...)")? Then only the carve-out needs a person, not the whole criterion."""
+    from .scope import exception_scopes
+
+    hits = [m.start() for m in _SUBJECTIVE.finditer(text)]
+    scopes = exception_scopes(text) if hits else []
+    return bool(hits) and all(any(s <= h < e for s, e in scopes) for h in hits)
+
+
 def compile_own(node: Criterion) -> dict[str, Any] | None:
     """The logic of a node's own text (not its children); ``None`` when it says nothing checkable."""
     base = node.span[0] if node.span else 0
@@ -210,7 +220,8 @@ def compile_own(node: Criterion) -> dict[str, Any] | None:
     ):
         # "Any prior preparative regimen allowed": a permission restricts nobody
         return {"op": "const", "value": True}  # also PDQ's "Not specified", "See Disease Characteristics"
-    if _SUBJECTIVE.search(node.text):
+    judged = _judged_exception(node.text)
+    if _SUBJECTIVE.search(node.text) and not judged:
         return _manual(node, "consent, judgement or prognosis: a person decides")
     if node.needs_person is not None and node.needs_person >= TRIAGE_CUTOFF and not node.children:
         return _manual(node, f"the triage model says a person decides (score {node.needs_person:.2f})")
@@ -249,6 +260,8 @@ def compile_own(node: Criterion) -> dict[str, Any] | None:
     else:
         parts = [{"op": "not", "arg": leaf} if n else leaf for n, leaf in leaves]
     core: dict[str, Any] = parts[0] if len(parts) == 1 else {"op": _join(node, parts), "args": parts}
+    if judged:  # "(except ... with no active TB by the investigator's judgement)": a person decides the carve-out
+        carve.append(_manual(node, "the exception is decided by a person"))
     if carve:  # an uncodable exception leaves the criterion unknown where it would hold, never silently true
         core = {"op": "all", "args": [core, {"op": "not", "arg": {"op": "any", "args": carve}}]}
     return {"op": "not", "arg": core} if negated else core

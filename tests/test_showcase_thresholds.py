@@ -42,7 +42,7 @@ EXPECTED: list[tuple[Any, ...]] = [
     # (its concept is left unchecked: "menopause" is what it counts from, kept in reference_text)
     ("inclusion/11", None, "<=", 2, None, "a", None, None, (W, None, "after")),
     ("exclusion/5", "ATC:L04", "<=", 2, None, "a", None, None, (W, "informed_consent", "before")),
-    ("exclusion/6", "ICD10CM:B99", "<=", 4, None, "wk", None, None, (W, "apheresis", "before")),
+    ("exclusion/6", "Infection", "<=", 4, None, "wk", None, None, (W, "apheresis", "before")),
     ("exclusion/10/1", "LOINC:8636-3", ">=", 470, None, "ms", None, None, None),
     ("exclusion/10/2", "LOINC:88020-3", ">=", 2, None, None, None, None, None),
     ("exclusion/10/3", "ICD10CM:I20.0", "<=", 6, None, "mo", None, None, (W, "informed_consent", "before")),
