@@ -203,7 +203,7 @@ def _judged_exception(text: str) -> bool:
 def compile_own(node: Criterion) -> dict[str, Any] | None:
     """The logic of a node's own text (not its children); ``None`` when it says nothing checkable."""
     base = node.span[0] if node.span else 0
-    constraints = [c for c in node.constraints if c.kind != "window"]
+    constraints = [c for c in node.constraints if c.kind not in ("window", "equivalent")]
     compiled = [(c, _compare(c)) for c in constraints]
     if any(e is not None for _, e in compiled):
         # a threshold beside them that cannot be encoded ("survival > 6 months and Karnofsky >= 60%")

@@ -73,7 +73,8 @@ class Constraint:
     """Where the threshold is written (in the cleaned eligibility text once attached to a criterion)."""
     text: str | None = None
     kind: str | None = None
-    """``age``, ``window`` (a look-back or look-ahead), ``duration``, ``life_expectancy``; else a plain threshold."""
+    """``age``, ``window`` (a look-back or look-ahead), ``duration``, ``life_expectancy``, ``equivalent`` (the
+    previous limit restated in another unit, "1.5 mg/dL (132 umol/L)": never compiled); else a plain threshold."""
     reference: str | None = None
     """For windows: the ``events`` name counted from (``informed_consent``, ``apheresis``…) or ``as_of``."""
     reference_text: str | None = None

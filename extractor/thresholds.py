@@ -137,6 +137,8 @@ _ADULT_STRATUM = re.compile(
 )
 _ALTERNATIVE_VALUE = re.compile(r"\(\s*$")
 _TIME_UNITS = {"a", "mo", "wk", "d", "h", "min"}
+_COORDINATED_VALUE = re.compile(r"[^;.()\d]{0,30}\b(?:and|or)\s*$", re.IGNORECASE)
+_EQUIVALENT = re.compile(r"\s*\(\s*(?:~|≈|approx(?:imately)?\.?|about|ca\.?|i\.e\.,?)?\s*$", re.IGNORECASE)
 _AGE_AFTER = re.compile(
     r"^\s*(?:old|of\s+age|at\s+(?:the\s+time\s+of\s+)?(?:screening|enrol|consent|signing))", re.IGNORECASE
 )
@@ -829,6 +831,15 @@ def extract(text: str, mentions: list[Mention] | None = None, lexicon: ConceptMa
             implicit
             and prev is not None
             and prev.constraint.comparator not in ("==", "between")
+            and prev.constraint.unit == expr.unit
+            and expr.unit is not None
+            and _COORDINATED_VALUE.match(text, prev.span[1], expr.start)
+        ):
+            op = prev.constraint.comparator  # "less than 20 g per day in females and 30 g per day in males"
+        elif (
+            implicit
+            and prev is not None
+            and prev.constraint.comparator not in ("==", "between")
             and _ALTERNATIVE_VALUE.search(text, max(0, expr.start - 3), expr.start)
             and (prev.constraint.unit == expr.unit or {prev.constraint.unit, expr.unit} <= _TIME_UNITS)
         ):
@@ -885,6 +896,7 @@ def extract(text: str, mentions: list[Mention] | None = None, lexicon: ConceptMa
             found.append(Found(Constraint(dict(AGE), ">=", 18, "a"), m.span(), None, {"kind": "age", "implicit": True}))
             break
     found.sort(key=lambda f: f.span)
+    found = _drop_equivalents(text, found)
     _share_units(text, found)
     for i, f in enumerate(found):
         # "blood pressure of over 135 mmHg and/or diastolic ... over 85": the first is the systolic
@@ -893,6 +905,27 @@ def extract(text: str, mentions: list[Mention] | None = None, lexicon: ConceptMa
         ):
             f.constraint.concept = dict(SYSTOLIC)
     return found
+
+
+def _drop_equivalents(text: str, found: list[Found]) -> list[Found]:
+    """"1.5 mg/dL (132 umol/L)", "50 kg (~110 lbs)": the bracketed value restates the limit in
+    another unit; it is no limit of its own (``kind`` ``equivalent``: kept as written, never compiled)."""
+    out: list[Found] = []
+    for f in found:
+        prev = next((g for g in reversed(out) if g.extra.get("kind") != "equivalent"), None)
+        c = f.constraint
+        if (
+            prev is not None
+            and c.unit is not None
+            and prev.constraint.unit is not None
+            and c.unit != prev.constraint.unit
+            and c.concept.get("display") in (None, prev.constraint.concept.get("display"))
+            and prev.span[1] <= f.span[0]
+            and _EQUIVALENT.fullmatch(text[prev.span[1] : f.span[0]])
+        ):
+            f.extra["kind"] = "equivalent"
+        out.append(f)
+    return out
 
 
 _COORDINATED_LIMIT = re.compile(r"^\s*(?:,|and|or|and/or|but)?\s*(?:,\s*)?$", re.IGNORECASE)

@@ -394,3 +394,85 @@ def test_adults_is_an_age_limit() -> None:
     assert [(f.constraint.comparator, f.constraint.value, f.extra.get("implicit")) for f in implicit] == [
         (">=", 18, True)
     ]
+
+
+def _read(sentence: str) -> list[tuple[Any, ...]]:
+    return [
+        (f.constraint.concept.get("display"), f.constraint.comparator, f.constraint.value, f.constraint.value_high,
+         f.constraint.unit, f.constraint.relative_to, f.constraint.kind or f.extra.get("kind"))
+        for f in extract(sentence)
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("source", "sentence", "expected"),
+    [
+        (
+            "gold NCT00004922",
+            "Bilirubin no greater than upper limit of normal (ULN)",
+            [("Total bilirubin", "<=", 1, None, None, "ULN", None)],
+        ),
+        (
+            "gold NCT00494884",
+            "Direct bilirubin greater than the upper limit of the normal range at visit 1.",
+            [("Direct bilirubin", ">", 1, None, None, "ULN", None)],
+        ),
+        (
+            "gold NCT00001969",
+            "Body mass index less than 20 or greater than 30 kg/ m2",
+            [("BMI", "<", 20, None, "kg/m2", None, None), ("BMI", ">", 30, None, "kg/m2", None, None)],
+        ),
+        (
+            "gold NCT00001968",
+            "CD4 cell count above 200 cells per microliter at screen.",
+            [("CD4 count", ">", 200, None, "/uL", None, None)],
+        ),
+        (
+            "gold NCT00001625",
+            "hypertension (blood pressure between 140/95 and 170/109 off medication)",
+            [
+                ("Systolic blood pressure", "between", 140, 170, "mm[Hg]", None, None),
+                ("Diastolic blood pressure", "between", 95, 109, "mm[Hg]", None, None),
+            ],
+        ),
+        (
+            "gold NCT00460213",
+            "home blood pressure of over 135 mmHg and/or diastolic blood pressure of over 85 mmHg",
+            [
+                ("Systolic blood pressure", ">", 135, None, "mm[Hg]", None, None),
+                ("Diastolic blood pressure", ">", 85, None, "mm[Hg]", None, None),
+            ],
+        ),
+        (
+            "gold NCT00006483",
+            "More than 3 weeks since prior chemotherapy (6 weeks for mitomycin or nitrosoureas)",
+            [("Chemotherapy", ">", 3, None, "wk", None, "window"), (None, ">", 6, None, "wk", None, "window")],
+        ),
+        (
+            "gold NCT00461097",
+            "Investigational drugs 90 days prior to study entry",
+            [("Investigational drug", "<=", 90, None, "d", None, "window")],
+        ),
+        (
+            "gold NCT00001019",
+            "History of IV drug use within the past year.",
+            [(None, "<=", 1, None, "a", None, "window")],
+        ),
+        (
+            "gold NCT03508687",
+            "Weight greater than 50 kg (~110 lbs); with a body mass index (BMI) of no more than 45 kg/m2",
+            [
+                ("Body weight", ">", 50, None, "kg", None, None),
+                ("Body weight", "==", 110, None, "[lb_av]", None, "equivalent"),
+                ("BMI", "<=", 45, None, "kg/m2", None, None),
+            ],
+        ),
+        (
+            "gold NCT03508687",
+            "Alcohol intake of less than 20 g per day in females and 30 g per day in males",
+            [(None, "<", 20, None, "g/d", None, None), (None, "<", 30, None, "g/d", None, None)],
+        ),
+    ],
+)
+def test_forms_found_by_the_gold_set(source: str, sentence: str, expected: list[tuple[Any, ...]]) -> None:
+    assert _read(sentence) == expected, source

@@ -532,7 +532,7 @@ def evaluate_trial(gold: dict[str, Any], trial: ParsedTrial, compiled: dict[str,
     gold_by_id = {g["id"]: g for g in golds}
     for cid in sorted(set(gold_by_id) | set(predicted)):
         gc = gold_by_id[cid]["constraints"] if cid in gold_by_id else []
-        pc = [c.as_dict() for c in predicted[cid].constraints] if cid in predicted else []
+        pc = [c.as_dict() for c in predicted[cid].constraints if c.kind != "equivalent"] if cid in predicted else []
         counts = match_constraints(gc, pc)
         report.thresholds.add(counts)
         if counts.fn or counts.fp:
