@@ -103,8 +103,11 @@ def _window_for(entity: dict[str, Any], constraints: list[Constraint]) -> dict[s
     reference: it is counted back from ``as_of``.
     """
     concept = entity.get("concept") or {}
-    for c in constraints:
-        if c.kind != "window" or c.concept.get("display") != concept.get("display"):
+    # a window of the entity's own concept first; then one that names no concept, which times the
+    # criterion as a whole ("IV drug use within the past year", a lead-in's "Excluded within 15 days:")
+    ordered = sorted(constraints, key=lambda c: c.concept.get("display") is None)
+    for c in ordered:
+        if c.kind != "window" or c.concept.get("display") not in (concept.get("display"), None):
             continue
         own = c.reference_text is not None and entity["text"].lower() in c.reference_text.lower()
         if c.reference or c.reference_text is None or own:
@@ -200,9 +203,13 @@ def _judged_exception(text: str) -> bool:
     return bool(hits) and all(any(s <= h < e for s, e in scopes) for h in hits)
 
 
-def compile_own(node: Criterion) -> dict[str, Any] | None:
-    """The logic of a node's own text (not its children); ``None`` when it says nothing checkable."""
+def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict[str, Any] | None:
+    """The logic of a node's own text (not its children); ``None`` when it says nothing checkable.
+
+    ``inherited``: windows a lead-in gives its items ("Excluded within 15 days prior to study entry:").
+    """
     base = node.span[0] if node.span else 0
+    windows = [*node.constraints, *inherited]
     constraints = [c for c in node.constraints if c.kind not in ("window", "equivalent")]
     compiled = [(c, _compare(c)) for c in constraints]
     if any(e is not None for _, e in compiled):
@@ -235,7 +242,7 @@ def compile_own(node: Criterion) -> dict[str, Any] | None:
     excepted = [e for e in node.entities if e["label"] in _KINDS and e["exception"] and not item]
     if not plain:
         return None
-    checks = [_has(e, node.constraints, node.text, base) for e in plain]
+    checks = [_has(e, windows, node.text, base) for e in plain]
     if all(h is None for h in checks):
         return _manual(node, f"no standard code for: {', '.join(e['text'] for e in plain)}")
     # an uncoded concept stays in the expression as a manual part: "pregnant or nursing" is true when
@@ -250,7 +257,7 @@ def compile_own(node: Criterion) -> dict[str, Any] | None:
             leaves.append((bool(e["negated"]), leaf))
     carve: list[dict[str, Any]] = [
         h
-        if (h := _has(e, node.constraints, node.text, base)) is not None
+        if (h := _has(e, windows, node.text, base)) is not None
         else _manual(node, f"exception {e['text']!r} has no code")
         for e in excepted
     ]
@@ -283,14 +290,20 @@ def _drop_own(node: Criterion, own: dict[str, Any]) -> bool:
     return bool(_EXAMPLES_LEADIN.search(node.text)) and not node.constraints
 
 
-def compile_node(node: Criterion) -> dict[str, Any]:
+def _lead_in_windows(node: Criterion) -> tuple[Constraint, ...]:
+    """The windows a lead-in sets for its items: those of its own that time no concept of its own."""
+    return tuple(c for c in node.constraints if c.kind == "window" and not c.concept.get("display"))
+
+
+def compile_node(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict[str, Any]:
     """The logic of a criterion and its children; every node is decidable or a manual leaf."""
-    own = compile_own(node)
+    own = compile_own(node, inherited)
     if node.children and own is not None and _drop_own(node, own):
         own = None
     if node.children:
-        kids = [compile_node(c) for c in node.children if not c.exception]
-        exceptions = [compile_node(c) for c in node.children if c.exception]
+        passed = inherited + _lead_in_windows(node)
+        kids = [compile_node(c, passed) for c in node.children if not c.exception]
+        exceptions = [compile_node(c, passed) for c in node.children if c.exception]
         combined: dict[str, Any] | None = None
         if kids:
             if node.combine == "n_of":
@@ -323,6 +336,7 @@ def compile_node(node: Criterion) -> dict[str, Any]:
 def compile_trial(trial: ParsedTrial) -> dict[str, Any]:
     """Every criterion's logic, keyed by id, and the trial's verdict expression."""
     criteria: dict[str, dict[str, Any]] = {}
+    inherited: dict[str, tuple[Constraint, ...]] = {}
     for root in trial.criteria:
         for node in root.walk():
             if node.section == "structured":
@@ -334,7 +348,10 @@ def compile_trial(trial: ParsedTrial) -> dict[str, Any]:
                         compare["source"] = node.id
                         criteria[node.id] = compare
                 continue
-            criteria[node.id] = compile_node(node)
+            criteria[node.id] = compile_node(node, inherited.get(node.id, ()))
+            passed = inherited.get(node.id, ()) + _lead_in_windows(node)
+            for child in node.children:
+                inherited[child.id] = passed
     roots = [r for r in trial.criteria if r.id in criteria]
     verdict = {
         "op": "all",

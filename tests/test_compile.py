@@ -126,3 +126,22 @@ def test_no_record_of_the_drug_on_a_complete_list_is_false() -> None:
     assert (
         screen("Requires prednisone at a dose of 10 mg/day or more", medications=[], complete=["medications"]) is False
     )
+
+
+def test_a_lead_in_window_times_its_items() -> None:
+    # NCT00002438: "Excluded within 15 days prior to study entry:" over a list of drugs
+    text = "Exclusion Criteria:\nExcluded within 15 days prior to study entry:\n  - Rifampin.\n  - Rifabutin.\n"
+    trial = parse_text(text, trial_id="T")
+    compiled = compile_trial(trial)["criteria"]
+    assert compiled["exclusion/1/1"]["window"]["value"] == 15
+    screener = Screener(trial)
+    rifampin = {"code": "ATC:J04AB02", "start": "2024-01-01", "end": "2024-02-01"}
+    recent = {**rifampin, "start": "2025-02-20", "end": "2025-02-25"}
+    old = patient_from_json(
+        {"id": "P", "as_of": "2025-03-01", "medications": [rifampin], "complete": ["medications"]}, "t"
+    )
+    new = patient_from_json(
+        {"id": "Q", "as_of": "2025-03-01", "medications": [recent], "complete": ["medications"]}, "t"
+    )
+    assert screener.screen(old)["criteria"]["exclusion/1"] is False
+    assert screener.screen(new)["criteria"]["exclusion/1"] is True
