@@ -137,11 +137,8 @@ def test_a_lead_in_window_times_its_items() -> None:
     screener = Screener(trial)
     rifampin = {"code": "ATC:J04AB02", "start": "2024-01-01", "end": "2024-02-01"}
     recent = {**rifampin, "start": "2025-02-20", "end": "2025-02-25"}
-    old = patient_from_json(
-        {"id": "P", "as_of": "2025-03-01", "medications": [rifampin], "complete": ["medications"]}, "t"
-    )
-    new = patient_from_json(
-        {"id": "Q", "as_of": "2025-03-01", "medications": [recent], "complete": ["medications"]}, "t"
-    )
+    base = {"as_of": "2025-03-01", "events": {"enrollment": "2025-03-01"}, "complete": ["medications"]}
+    old = patient_from_json({"id": "P", "medications": [rifampin], **base}, "t")
+    new = patient_from_json({"id": "Q", "medications": [recent], **base}, "t")
     assert screener.screen(old)["criteria"]["exclusion/1"] is False
     assert screener.screen(new)["criteria"]["exclusion/1"] is True
