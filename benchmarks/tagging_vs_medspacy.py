@@ -3,7 +3,8 @@
     python benchmarks/tagging_vs_medspacy.py [--limit 1000] [--corpus PATH]
 
 Ours: read the JSON line, clean, segment, tag entities and thresholds of every
-criterion (``parse_record(..., tag=True)``). medspaCy: ``medspacy.load()``
+criterion (``parse_record(..., tag=True)``), once with the rules alone (``--no-ner``) and once
+with the trained recogniser of ``models/chia-ner`` (the default). medspaCy: ``medspacy.load()``
 (its default pipeline: PyRuSH sentence splitting, target matcher, ConText)
 over the same trials' eligibility texts with ``nlp.pipe``. Prints trials/s,
 the speed ratio and peak memory; asserts nothing. Run it pinned to one core
@@ -38,21 +39,24 @@ def main() -> int:
 
     from extractor.pipeline import parse_record
     from extractor.readers import record_from_json
-    from extractor.tagging import default_nlp
+    from extractor.tagging import build_nlp
 
-    t0 = time.perf_counter()
-    default_nlp()
-    t_load = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    constraints = entities = 0
-    for i, line in enumerate(lines, 1):
-        trial = parse_record(record_from_json(json.loads(line), f"line {i}"), tag=True)
-        for node in trial.walk():
-            constraints += len(node.constraints)
-            entities += len(node.entities)
-    t_ours = time.perf_counter() - t0
-    print(f"extractor: load {t_load:.2f} s; {t_ours:.2f} s = {n / t_ours:,.0f} trials/s; "
-          f"{entities} entities, {constraints} constraints; peak RSS so far {rss_mb():.0f} MB", flush=True)
+    timings: dict[bool, float] = {}
+    for label, ner in (("rules only (--no-ner)", False), ("rules + NER (default)", True)):
+        t0 = time.perf_counter()
+        nlp = build_nlp(ner=ner)
+        t_load = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        constraints = entities = 0
+        for i, line in enumerate(lines, 1):
+            trial = parse_record(record_from_json(json.loads(line), f"line {i}"), tag=True, nlp=nlp)
+            for node in trial.walk():
+                constraints += len(node.constraints)
+                entities += len(node.entities)
+        elapsed = timings[ner] = time.perf_counter() - t0
+        print(f"extractor, {label}: load {t_load:.2f} s; {elapsed:.2f} s = {n / elapsed:,.0f} trials/s; "
+              f"{entities} entities, {constraints} constraints; peak RSS so far {rss_mb():.0f} MB", flush=True)
+    t_rules, t_ours = timings[False], timings[True]
     if args.skip_medspacy:
         return 0
 
@@ -70,7 +74,8 @@ def main() -> int:
     t_med = time.perf_counter() - t0
     print(f"medspacy.load() [{', '.join(nlp.pipe_names)}]: load {t_mload:.2f} s; {t_med:.2f} s = "
           f"{n / t_med:,.1f} trials/s; peak RSS {rss_mb():.0f} MB")
-    print(f"speed ratio (medspaCy time / extractor time): {t_med / t_ours:.1f}x")
+    print(f"speed ratio (medspaCy time / extractor time): {t_med / t_ours:.1f}x with NER, "
+          f"{t_med / t_rules:.1f}x rules only")
     return 0
 
 

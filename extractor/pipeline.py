@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from .clean import clean
 from .errors import ExtractorError, InputError, SegmentationError
@@ -20,10 +21,13 @@ from .segment import MAX_DEPTH, segment
 from .structured import structured_criteria
 
 
-def parse_record(record: TrialRecord, *, max_depth: int = MAX_DEPTH, tag: bool = False) -> ParsedTrial:
+def parse_record(
+    record: TrialRecord, *, max_depth: int = MAX_DEPTH, tag: bool = False, nlp: Any = None
+) -> ParsedTrial:
     """Clean and segment one trial's eligibility text; add its structured criteria.
 
-    With ``tag``, also tag entities and thresholds (:mod:`extractor.tagging`).
+    With ``tag``, also tag entities and thresholds (:mod:`extractor.tagging`) with ``nlp``
+    (default: the full pipeline, :func:`extractor.tagging.default_nlp`).
     """
     cleaned = clean(record.eligibility)
     try:
@@ -53,7 +57,7 @@ def parse_record(record: TrialRecord, *, max_depth: int = MAX_DEPTH, tag: bool =
     if tag:
         from .tagging import tag_trial
 
-        tag_trial(trial)
+        tag_trial(trial, nlp)
     return trial
 
 
@@ -81,6 +85,7 @@ def iter_parse(
     max_bytes: int = MAX_DOCUMENT_BYTES,
     max_chars: int = MAX_RECORD_CHARS,
     tag: bool = True,
+    nlp: Any = None,
 ) -> tuple[bool, Iterator[ParsedTrial | ExtractorError]]:
     """Parse every trial in ``path``; a trial that fails is yielded as its error.
 
@@ -94,7 +99,7 @@ def iter_parse(
                 yield item
                 continue
             try:
-                yield parse_record(item, tag=tag)
+                yield parse_record(item, tag=tag, nlp=nlp)
             except ExtractorError as e:
                 yield e
 

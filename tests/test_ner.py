@@ -114,3 +114,29 @@ def test_train_ner_rebuilds_the_artifact_and_its_card(tmp_path: Path) -> None:
     nlp = build_nlp(ner_path=str(out / "model"))
     assert "extractor_ner" in nlp.pipe_names
     nlp("History of asthma")  # loads and runs
+
+
+def test_parse_cli_can_leave_the_model_out(tmp_path: Path) -> None:
+    import json
+
+    from extractor.cli import main
+
+    showcase = Path(__file__).resolve().parents[1] / "examples" / "NCT06581081.txt"
+    runs = {}
+    for flags in ([], ["--no-ner"]):
+        out = tmp_path / f"out{len(flags)}.json"
+        assert main(["parse", str(showcase), "-o", str(out), *flags]) == 0
+        trial = json.loads(out.read_text(encoding="utf-8"))
+        runs[bool(flags)] = sum(len(n["entities"]) for n in _walk(trial["criteria"]))
+    if (ner.DEFAULT_DIR / "model" / "config.cfg").exists():
+        assert runs[True] < runs[False]  # the model adds entities the rules miss
+    else:
+        assert runs[True] == runs[False]
+
+
+def _walk(nodes: list) -> list:
+    out = []
+    for n in nodes:
+        out.append(n)
+        out.extend(_walk(n["children"]))
+    return out
