@@ -26,6 +26,7 @@ LABELS = ("Condition", "Drug", "Procedure", "Measurement", "Observation", "Devic
 _STOP = {
     "the", "of", "and", "or", "with", "in", "to", "for", "a", "an", "on", "at", "by", "any", "other", "all",
     "patients", "patient", "subjects", "subject", "participants", "study", "use", "treatment", "therapy",
+    "medication", "medications", "medicine", "medicines", "drug", "drugs", "agent", "agents", "regimen", "regimens",
     "disease", "diseases", "condition", "conditions", "history", "known", "severe", "significant",
 }  # fmt: skip
 _CUE_START = re.compile(r"^(?:prior|previous|history of|known history|no |not |without |family history|planned )")
