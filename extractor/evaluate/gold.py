@@ -607,6 +607,7 @@ class GoldReport:
         shape_ok = sum(t.shape_ok for t in self.trials)
         shape_total = sum(t.shape_total for t in self.trials)
         agree = sum(t.logic_agree for t in self.trials)
+        crits = [c for t in self.trials for c in t.criteria if c["probes"]]
         probes = sum(t.logic_probes for t in self.trials)
         return {
             "trials": len(self.trials),
@@ -617,7 +618,15 @@ class GoldReport:
             "thresholds": self.total("thresholds").as_dict(),
             "negated": self.total("negated").as_dict(),
             "exceptions": self.total("exceptions").as_dict(),
-            "logic": {"agree": agree, "probes": probes, "agreement": round(agree / probes, 4) if probes else 0.0},
+            "logic": {
+                "agree": agree,
+                "probes": probes,
+                "agreement": round(agree / probes, 4) if probes else 0.0,
+                # the same per criterion: a criterion with many coded leaves has many probes
+                "criterion_mean": round(sum(c["agree"] / c["probes"] for c in crits) / len(crits), 4) if crits else 0.0,
+                "criteria": len(crits),
+                "criteria_all_agree": sum(1 for c in crits if c["agree"] == c["probes"]),
+            },
         }
 
     def as_dict(self) -> dict[str, Any]:
@@ -658,6 +667,12 @@ class GoldReport:
                 self.total("exceptions").f1,
                 tot["logic"]["agreement"],
             )
+        )
+        lg = tot["logic"]
+        lines.append(
+            f"logic agreement {lg['agreement']:.3f} over {lg['probes']:,} probe verdicts; per criterion "
+            f"{lg['criterion_mean']:.3f} on average, {lg['criteria_all_agree']} of {lg['criteria']} criteria agree "
+            "on every probe"
         )
         for e in self.errors:
             lines.append(f"error: {e}")
