@@ -20,9 +20,10 @@ structured fields (age, sex) hold.
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from typing import Any
 
-from .logic import LOGIC_VERSION
+from .logic import LOGIC_VERSION, _code_matches
 from .model import Constraint, Criterion, ParsedTrial
 
 _SUBJECTIVE = re.compile(
@@ -121,6 +122,11 @@ def _window_for(entity: dict[str, Any], constraints: list[Constraint]) -> dict[s
     return None
 
 
+_STUDIED: ContextVar[tuple[str, ...]] = ContextVar("studied_conditions", default=())
+"""Codes of the conditions the trial's inclusion criteria require (set by :func:`compile_trial`)."""
+_OTHER_BEFORE = re.compile(r"\b(?:other|another|second|additional)\s+(?:[\w-]+\s+){0,2}$", re.IGNORECASE)
+
+
 def _has(entity: dict[str, Any], constraints: list[Constraint], text: str = "", base: int = 0) -> dict[str, Any] | None:
     """Presence of a coded entity, in its window; "more than 2 weeks since X" is *not* X within 2 weeks;
     "concurrent X" (a drug or a therapy) is X still under way at ``as_of``."""
@@ -142,6 +148,11 @@ def _has(entity: dict[str, Any], constraints: list[Constraint], text: str = "", 
         "window": window,
         "span": entity["span"],
     }
+    if kind == "condition" and text and _OTHER_BEFORE.search(text[: max(0, entity["span"][0] - base)]):
+        # "other primary malignant tumors" in a leukaemia trial: any cancer but the one studied
+        studied = [c for c in _STUDIED.get() if c != concept["code"] and _code_matches(concept["code"], c)]
+        if studied:
+            has["except"] = studied
     return {"op": "not", "arg": has} if since else has
 
 
@@ -333,8 +344,29 @@ def compile_node(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dic
     return expr
 
 
+def studied_conditions(trial: ParsedTrial) -> tuple[str, ...]:
+    """Codes of the conditions the inclusion criteria ask for (not negated, not excepted)."""
+    codes = []
+    for node in trial.walk():
+        if node.section != "inclusion":
+            continue
+        for e in node.entities:
+            code = (e.get("concept") or {}).get("code")
+            if e["label"] == "Condition" and code and not (e["negated"] or e["exception"] or e["hypothetical"]):
+                codes.append(code)
+    return tuple(dict.fromkeys(codes))
+
+
 def compile_trial(trial: ParsedTrial) -> dict[str, Any]:
     """Every criterion's logic, keyed by id, and the trial's verdict expression."""
+    token = _STUDIED.set(studied_conditions(trial))
+    try:
+        return _compile_trial(trial)
+    finally:
+        _STUDIED.reset(token)
+
+
+def _compile_trial(trial: ParsedTrial) -> dict[str, Any]:
     criteria: dict[str, dict[str, Any]] = {}
     inherited: dict[str, tuple[Constraint, ...]] = {}
     for root in trial.criteria:

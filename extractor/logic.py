@@ -9,7 +9,8 @@ turned into code. Missing data gives ``None`` (unknown), never ``False``.
 ``{"op": "compare", "fact": "observation" | "age", "code", "comparator", "value", "value_high",
 "unit", "relative_to", "when"}``, ``{"op": "sex", "value": "female"}``,
 ``{"op": "has", "kind": "condition" | "medication" | "procedure", "code", "display", "window", "dose"}``
-(``dose``: ``{"comparator", "value", "unit"}``, a medication taken at that dose),
+(``dose``: ``{"comparator", "value", "unit"}``, a medication taken at that dose; ``except``: codes of the
+class that do not count, "other malignancies" in a leukaemia trial),
 ``{"op": "manual", "reason"}``, ``{"op": "const", "value": true | false | null}``.
 Every expression may carry ``source`` (the criterion id) and ``span``.
 """
@@ -182,6 +183,8 @@ def _has(expr: dict[str, Any], patient: Patient) -> Outcome:
     items = patient.records(kind)
     label = expr.get("display") or expr.get("code")
     matches = [r for r in items if _code_matches(expr.get("code"), r.get("code"))]
+    if expr.get("except"):  # "other malignancies": any of the class but the codes listed
+        matches = [r for r in matches if not any(_code_matches(x, r.get("code")) for x in expr["except"])]
     dose = expr.get("dose")
     if dose and matches:
         doses = [_dose_meets(r, dose) for r in matches]

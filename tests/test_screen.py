@@ -253,3 +253,12 @@ def test_an_uncodable_threshold_beside_a_coded_one_leaves_the_criterion_unknown(
     assert screener.screen(low)["criteria"]["inclusion/1"] is False
     assert screener.screen(high)["criteria"]["inclusion/1"] is None
     assert "inclusion/1" in screener.screen(high)["needs_review"]
+
+
+def test_other_malignancies_exclude_a_second_cancer_not_the_studied_leukaemia(screener: Screener) -> None:
+    # exclusion 20: "other primary malignant tumors within 5 years before signing the ICF"
+    all_dx = {"code": "ICD10CM:C91.00", "onset": "2024-06-01", "status": "active"}
+    breast = {"code": "ICD10CM:C50.911", "onset": "2023-01-01", "status": "resolved"}
+    base = {"events": {"informed_consent": "2025-03-01"}, "complete": ["conditions"]}
+    assert value(screener, "exclusion/20", conditions=[all_dx], **base) is False
+    assert value(screener, "exclusion/20", conditions=[all_dx, breast], **base) is True
