@@ -46,6 +46,8 @@ def flags_of(text: str, surface: str) -> set[str]:
         ("No more than 2 prior chemotherapy regimens", "chemotherapy", {"historical"}),  # chia-style
         ("Expected survival period is not less than 12 weeks", "expected survival period", set()),  # showcase
         ("Systemic corticosteroid treatment not exceeding 10 mg/day of prednisone", "prednisone", set()),  # showcase
+        # "those with X need to be excluded" excludes the patient; X is not negated (showcase exclusion 9)
+        ("Those who tested positive for hepatitis C virus antibody need to be excluded", "hepatitis C", set()),
         # history
         ("Previous hematopoietic stem cell transplantation", "hematopoietic stem cell transplantation", {"historical"}),
         ("History of autoimmune disease", "autoimmune disease", {"historical"}),
