@@ -93,6 +93,8 @@ def _compare(c: Constraint) -> dict[str, Any] | None:
     return expr
 
 
+_NOW = re.compile(r"\b(?:concurrent(?:ly)?|current(?:ly)?|ongoing)\b", re.IGNORECASE)
+_LIST_LEAD = re.compile(r"[^:;]{0,300}?\b(?:following|these|below)\b[^:;]{0,200}:", re.IGNORECASE)
 _CURRENT = re.compile(r"\b(?:concurrent(?:ly)?|current(?:ly)?|ongoing|on\s+active)\b[^.;:]{0,40}$", re.IGNORECASE)
 
 
@@ -135,7 +137,9 @@ def _has(entity: dict[str, Any], constraints: list[Constraint], text: str = "", 
     if kind is None or not concept.get("code"):
         return None
     window = _window_for(entity, constraints)
-    if window is None and kind != "condition" and text and _CURRENT.search(text[: max(0, entity["span"][0] - base)]):
+    before = text[: max(0, entity["span"][0] - base)] if text else ""
+    lead = _LIST_LEAD.match(before)
+    if window is None and kind != "condition" and (_CURRENT.search(before) or (lead and _NOW.search(lead.group()))):
         window = {"comparator": "<=", "value": 0, "unit": "d", "reference": None, "direction": "before"}
     since = window is not None and window["comparator"] in (">", ">=") and window["direction"] == "before"
     if since and window is not None:

@@ -17,6 +17,11 @@ from .model import Constraint, Criterion, ParsedTrial
 
 FLAGS = ("negated", "historical", "hypothetical", "family", "exception")
 _TIMED = {"Condition", "Drug", "Procedure", "Device"}
+_NEGATED_LIST = re.compile(
+    r"^\W*(?:(?:must|should|may|will|do|does)\s+not\s+(?:have|be|take|receive|use|need)|no|not|without)\b"
+    r"[^:;.]{0,200}?\b(?:following|these|below)\b[^:;]{0,200}:",
+    re.IGNORECASE,
+)
 _EVENT = re.compile(
     r"(?:informed\s+consent(?:\s+form)?|ICF|consent|(?:leuk)?apheresis|screening|randomi[sz]ation|enrol(?:l)?ment|"
     r"registration|study\s+entry|first\s+dose|infusion|baseline)",
@@ -150,6 +155,11 @@ def apply_doc(node: Criterion, doc: Any) -> None:
     for vs, ve, label in values:
         entities.append(_entity(text[vs:ve], label, base + vs, base + ve, None))
     entities.sort(key=lambda e: e["span"])
+    lead = _NEGATED_LIST.match(text)
+    if lead:  # "Must not have ... any of the following drugs: A, B, C": the listed items are negated too
+        for e in entities:
+            if e["span"][0] - base >= lead.end() and e["label"] not in ("Value", "Temporal"):
+                e["negated"] = True
     node.entities = entities
     constraints: list[Constraint] = []
     for found in doc._.constraints or []:

@@ -142,3 +142,16 @@ def test_a_lead_in_window_times_its_items() -> None:
     new = patient_from_json({"id": "Q", "medications": [recent], **base}, "t")
     assert screener.screen(old)["criteria"]["exclusion/1"] is False
     assert screener.screen(new)["criteria"]["exclusion/1"] is True
+
+
+def test_a_negated_lead_in_negates_its_inline_list() -> None:
+    # NCT00001968: "Must not have current or anticipated future need for the following anticonvulsants: ..."
+    text = (
+        "Must not have current or anticipated future need for the following anticonvulsants: phenobarbital, phenytoin."
+    )
+    expr = logic(text)
+    assert expr["op"] == "not"
+    assert all(a["window"]["value"] == 0 for a in expr["arg"]["args"])  # "current": under way at as_of
+    on = {"code": "ATC:N03AB02", "start": "2024-01-01", "end": None}
+    assert screen(text, medications=[on], complete=["medications"]) is False
+    assert screen(text, medications=[], complete=["medications"]) is True
