@@ -898,6 +898,13 @@ def extract(text: str, mentions: list[Mention] | None = None, lexicon: ConceptMa
     found.sort(key=lambda f: f.span)
     found = _drop_equivalents(text, found)
     _share_units(text, found)
+    _open_ranges(text, found)
+    for f in found:  # "men (≤ 10 mm) and women (≤ 22 mm)": the sex named just before a bracketed limit
+        sex = _SEX_BEFORE.search(text, max(0, f.span[0] - 14), f.span[0])
+        if sex and not (f.constraint.when or {}).get("sex"):
+            word = sex.group(1).lower()
+            male = word.startswith(("male", "men", "man", "boy"))
+            f.constraint.when = {**(f.constraint.when or {}), "sex": "male" if male else "female"}
     for i, f in enumerate(found):
         # "blood pressure of over 135 mmHg and/or diastolic ... over 85": the first is the systolic
         if f.constraint.concept.get("display") == "Blood pressure" and any(
@@ -908,7 +915,7 @@ def extract(text: str, mentions: list[Mention] | None = None, lexicon: ConceptMa
 
 
 def _drop_equivalents(text: str, found: list[Found]) -> list[Found]:
-    """"1.5 mg/dL (132 umol/L)", "50 kg (~110 lbs)": the bracketed value restates the limit in
+    """ "1.5 mg/dL (132 umol/L)", "50 kg (~110 lbs)": the bracketed value restates the limit in
     another unit; it is no limit of its own (``kind`` ``equivalent``: kept as written, never compiled)."""
     out: list[Found] = []
     for f in found:
@@ -926,6 +933,28 @@ def _drop_equivalents(text: str, found: list[Found]) -> list[Found]:
             f.extra["kind"] = "equivalent"
         out.append(f)
     return out
+
+
+_SEX_BEFORE = re.compile(r"\b(" + _SEXES + r")\s*\(\s*$", re.IGNORECASE)
+_TO = re.compile(r"\s*(?:to|through|-|–)\s*", re.IGNORECASE)
+
+
+def _open_ranges(text: str, found: list[Found]) -> None:
+    """ "Age 8.0 years to less than 18.0 years": a lower bound (>=) and an upper one, one concept."""
+    for a, b in pairwise(found):
+        ca, cb = a.constraint, b.constraint
+        if (
+            ca.comparator == "=="
+            and cb.comparator in ("<", "<=")
+            and ca.unit == cb.unit
+            and a.span[1] <= b.span[0]
+            and _TO.fullmatch(text[a.span[1] : b.span[0]])
+        ):
+            ca.comparator = ">="
+            if not cb.concept.get("display"):
+                cb.concept = dict(ca.concept)
+                cb.kind = cb.kind or ca.kind
+                b.extra.setdefault("kind", a.extra.get("kind"))
 
 
 _COORDINATED_LIMIT = re.compile(r"^\s*(?:,|and|or|and/or|but)?\s*(?:,\s*)?$", re.IGNORECASE)

@@ -474,5 +474,27 @@ def _read(sentence: str) -> list[tuple[Any, ...]]:
         ),
     ],
 )
+@pytest.mark.parametrize(
+    ("source", "sentence", "expected"),
+    [
+        (
+            "gold NCT00493935",
+            "Age 8.0 years to less than 18.0 years",
+            [("Age", ">=", 8.0, None, "a", None, "age"), ("Age", "<", 18.0, None, "a", None, "age")],
+        ),
+    ],
+)
+def test_open_ranges(source: str, sentence: str, expected: list[tuple[Any, ...]]) -> None:
+    assert _read(sentence) == expected, source
+
+
+def test_sex_named_before_a_bracketed_limit() -> None:
+    # gold NCT03508687: "men (≤ 10 mm) and women (≤ 22 mm)"
+    found = extract(
+        "Low skinfold thickness in anterior thigh by caliper measurement: men (≤ 10 mm) and women (≤ 22 mm)"
+    )
+    assert [(f.constraint.value, f.constraint.when) for f in found] == [(10, {"sex": "male"}), (22, {"sex": "female"})]
+
+
 def test_forms_found_by_the_gold_set(source: str, sentence: str, expected: list[tuple[Any, ...]]) -> None:
     assert _read(sentence) == expected, source
