@@ -474,6 +474,10 @@ def _read(sentence: str) -> list[tuple[Any, ...]]:
         ),
     ],
 )
+def test_forms_found_by_the_gold_set(source: str, sentence: str, expected: list[tuple[Any, ...]]) -> None:
+    assert _read(sentence) == expected, source
+
+
 @pytest.mark.parametrize(
     ("source", "sentence", "expected"),
     [
@@ -494,7 +498,3 @@ def test_sex_named_before_a_bracketed_limit() -> None:
         "Low skinfold thickness in anterior thigh by caliper measurement: men (≤ 10 mm) and women (≤ 22 mm)"
     )
     assert [(f.constraint.value, f.constraint.when) for f in found] == [(10, {"sex": "male"}), (22, {"sex": "female"})]
-
-
-def test_forms_found_by_the_gold_set(source: str, sentence: str, expected: list[tuple[Any, ...]]) -> None:
-    assert _read(sentence) == expected, source
