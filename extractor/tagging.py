@@ -146,6 +146,8 @@ def apply_doc(node: Criterion, doc: Any) -> None:
             if fs <= m.start and m.end <= fe:
                 entity.update(f)
                 break
+        if m.concept.kind == "history":
+            entity["negated"] = False  # "No history of X": X is negated, "history" is part of the cue
         if any(s <= m.start and m.end <= e for s, e in scopes):
             entity["exception"] = True
             entity["negated"] = False  # "... are not excluded": the "not" negates the exclusion, not X

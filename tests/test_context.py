@@ -33,6 +33,7 @@ def flags_of(text: str, surface: str) -> set[str]:
     [
         # negation
         ("No history of seizures", "seizures", {"negated"}),  # chia: "no history of" is one cue
+        ("No history of seizures", "history", set()),  # ... and "history" is part of it, not negated
         ("Patients without brain metastases", "brain metastases", {"negated"}),
         ("Negative for HIV", "HIV", {"negated"}),
         ("No evidence of active tuberculosis", "tuberculosis", {"negated"}),
