@@ -208,6 +208,14 @@ _PERMISSIVE = re.compile(
 )
 
 
+def _in_condition(node: Criterion, c: Constraint) -> bool:
+    """Is the threshold written inside the criterion's condition (the "if" of its implication)?"""
+    if node.condition is None or c.span is None:
+        return False
+    s, e = node.condition["span"]
+    return bool(s <= c.span[0] and c.span[1] <= e)
+
+
 def _judged_exception(text: str) -> bool:
     """Is every judgement word of the criterion inside an exception ("... (except those ... who, in the
     investigator's judgement, ...)")? Then only the carve-out needs a person, not the whole criterion."""
@@ -225,7 +233,7 @@ def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict
     """
     base = node.span[0] if node.span else 0
     windows = [*node.constraints, *inherited]
-    constraints = [c for c in node.constraints if c.kind not in ("window", "equivalent")]
+    constraints = [c for c in node.constraints if c.kind not in ("window", "equivalent") and not _in_condition(node, c)]
     compiled = [(c, _compare(c)) for c in constraints]
     if any(e is not None for _, e in compiled):
         # a threshold beside them that cannot be encoded ("survival > 6 months and Karnofsky >= 60%")
@@ -252,7 +260,8 @@ def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict
     plain = [
         e
         for e in node.entities
-        if e["label"] in _KINDS and not ((e["exception"] and not item) or e["hypothetical"] or e["family"])
+        if e["label"] in _KINDS
+        and not ((e["exception"] and not item) or e["hypothetical"] or e["family"] or e.get("condition"))
     ]
     excepted = [e for e in node.entities if e["label"] in _KINDS and e["exception"] and not item]
     if not plain:
@@ -336,6 +345,8 @@ def compile_node(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dic
     if node.condition is not None and expr["op"] != "manual":
         cond_entities = [e for e in node.entities if e.get("condition")]
         checks = [h for e in cond_entities if (h := _has(e, [])) is not None]
+        # a threshold inside the condition ("whose CD4+ count is less than 500/mm3") is part of the "if"
+        checks += [cmp for c in node.constraints if _in_condition(node, c) and (cmp := _compare(c)) is not None]
         if checks:
             expr = {
                 "op": "implies",

@@ -95,10 +95,23 @@ def is_exception_list(text: str) -> bool:
     return bool(_LIST_EXCEPTION.search(text))
 
 
+_WHOSE = re.compile(
+    r"^\W*(?:patients|subjects|participants|those|women|men|individuals)\s+"
+    r"(?P<cond>(?:whose|who\s+(?:have|are|had)|with)\s+[^,;:.]{2,160}?)"
+    r"(?:\s*,)?\s+(?:must|should|will\s+need\s+to|need\s+to|are\s+(?:eligible|allowed)[^;:.]{0,60}?\bbut\s+must)\b",
+    re.IGNORECASE,
+)
+
+
 def condition_prefix(text: str) -> tuple[int, int] | None:
-    """The "For patients with Ph+ ALL," / "If ..., then" part of a criterion, when it opens it."""
+    """The "For patients with Ph+ ALL," / "If ..., then" part of a criterion, when it opens it; or the
+    "whose CD4+ count is less than 500/mm3" of "Patients whose CD4+ count is less than 500/mm3 at entry
+    must have been on antiretrovirals" (the criterion binds only them)."""
     m = _CONDITION.match(text)
-    if not m:
-        return None
-    start = m.start() + (len(m.group()) - len(m.group().lstrip(" \t\n-•*")))
-    return start, m.end() - 1
+    if m:
+        start = m.start() + (len(m.group()) - len(m.group().lstrip(" \t\n-•*")))
+        return start, m.end() - 1
+    w = _WHOSE.match(text)
+    if w:
+        return w.start("cond"), w.end("cond")
+    return None

@@ -155,3 +155,22 @@ def test_a_negated_lead_in_negates_its_inline_list() -> None:
     on = {"code": "ATC:N03AB02", "start": "2024-01-01", "end": None}
     assert screen(text, medications=[on], complete=["medications"]) is False
     assert screen(text, medications=[], complete=["medications"]) is True
+
+
+def test_patients_whose_x_must_y_is_an_implication() -> None:
+    # ctgov NCT00001409: only patients with a low CD4 count are bound to have had antiretrovirals
+    text = (
+        "Patients whose CD4+ count is less than 500/mm(3) at entry must have been on FDA-approved "
+        "antiretroviral agent(s) for at least 2 months."
+    )
+    expr = logic(text)
+    assert expr["op"] == "implies"
+    assert expr["if"]["code"] == "LOINC:24467-3" and expr["if"]["unit"] == "/mm3"
+    cd4 = {"code": "LOINC:24467-3", "unit": "/mm3"}
+    art = {"code": "ATC:J05AF07", "start": "2024-01-01", "end": None}
+    high = {"observations": [{**cd4, "value": 700}], "medications": [], "complete": ["medications"]}
+    low_untreated = {"observations": [{**cd4, "value": 300}], "medications": [], "complete": ["medications"]}
+    low_treated = {"observations": [{**cd4, "value": 300}], "medications": [art], "complete": ["medications"]}
+    assert screen(text, **high) is True  # the requirement does not apply
+    assert screen(text, **low_untreated) is False
+    assert screen(text, **low_treated) is True
