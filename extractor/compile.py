@@ -25,6 +25,7 @@ from typing import Any
 
 from .logic import LOGIC_VERSION, _code_matches
 from .model import Constraint, Criterion, ParsedTrial
+from .thresholds import DOSE_UNITS
 
 _SUBJECTIVE = re.compile(
     r"\b(?:investigator|researcher|physician|judg(?:e|ed|ment|ement)|opinion|believes?|deemed|discretion|"
@@ -42,13 +43,10 @@ _OR_BETWEEN = re.compile(r"\bor\b|and/or", re.IGNORECASE)
 _KINDS = {"Condition": "condition", "Drug": "medication", "Procedure": "procedure"}
 
 
-_DOSE_UNITS = {"mg", "mg/d", "mg/kg", "mg/m2", "ug", "g", "mg/kg/d", "[IU]", "[IU]/d"}
-
-
 def _dose(c: Constraint) -> dict[str, Any] | None:
     """ "prednisone ≥ 10 mg/day": exposure to the drug at that dose (``has`` with ``dose``)."""
     code = c.concept.get("code") or ""
-    if not code.startswith(("ATC:", "RXNORM:")) or c.unit not in _DOSE_UNITS or not isinstance(c.value, (int, float)):
+    if not code.startswith(("ATC:", "RXNORM:")) or c.unit not in DOSE_UNITS or not isinstance(c.value, (int, float)):
         return None
     dose: dict[str, Any] = {"comparator": c.comparator, "value": c.value, "unit": c.unit}
     if c.comparator == "between":
@@ -152,7 +150,7 @@ def _has(entity: dict[str, Any], constraints: list[Constraint], text: str = "", 
         "window": window,
         "span": entity["span"],
     }
-    if kind == "condition" and text and _OTHER_BEFORE.search(text[: max(0, entity["span"][0] - base)]):
+    if kind == "condition" and _OTHER_BEFORE.search(before):
         # "other primary malignant tumors" in a leukaemia trial: any cancer but the one studied
         studied = [c for c in _STUDIED.get() if c != concept["code"] and _code_matches(concept["code"], c)]
         if studied:
@@ -319,15 +317,20 @@ def _lead_in_windows(node: Criterion) -> tuple[Constraint, ...]:
     return tuple(c for c in node.constraints if c.kind == "window" and not c.concept.get("display"))
 
 
-def compile_node(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict[str, Any]:
-    """The logic of a criterion and its children; every node is decidable or a manual leaf."""
+def compile_node(
+    node: Criterion, inherited: tuple[Constraint, ...] = (), into: dict[str, dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The logic of a criterion and its children; every node is decidable or a manual leaf.
+
+    ``into``, when given, also receives the expression of every node of the subtree by id.
+    """
     own = compile_own(node, inherited)
     if node.children and own is not None and _drop_own(node, own):
         own = None
     if node.children:
         passed = inherited + _lead_in_windows(node)
-        kids = [compile_node(c, passed) for c in node.children if not c.exception]
-        exceptions = [compile_node(c, passed) for c in node.children if c.exception]
+        kids = [compile_node(c, passed, into) for c in node.children if not c.exception]
+        exceptions = [compile_node(c, passed, into) for c in node.children if c.exception]
         combined: dict[str, Any] | None = None
         if kids:
             if node.combine == "n_of":
@@ -356,6 +359,8 @@ def compile_node(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dic
         else:
             expr = _manual(node, f"applies only {node.condition['text']!r}, which the record cannot decide")
     expr.setdefault("source", node.id)
+    if into is not None:
+        into[node.id] = expr
     return expr
 
 
@@ -383,22 +388,19 @@ def compile_trial(trial: ParsedTrial) -> dict[str, Any]:
 
 def _compile_trial(trial: ParsedTrial) -> dict[str, Any]:
     criteria: dict[str, dict[str, Any]] = {}
-    inherited: dict[str, tuple[Constraint, ...]] = {}
     for root in trial.criteria:
-        for node in root.walk():
-            if node.section == "structured":
-                if node.id == "structured/sex" and node.constraints:
-                    criteria[node.id] = {"op": "sex", "value": node.constraints[0].value, "source": node.id}
-                elif node.constraints:
-                    compare = _compare(node.constraints[0])
-                    if compare is not None:
-                        compare["source"] = node.id
-                        criteria[node.id] = compare
-                continue
-            criteria[node.id] = compile_node(node, inherited.get(node.id, ()))
-            passed = inherited.get(node.id, ()) + _lead_in_windows(node)
-            for child in node.children:
-                inherited[child.id] = passed
+        if root.section == "structured":  # registry fields: one flat criterion each
+            if root.id == "structured/sex" and root.constraints:
+                criteria[root.id] = {"op": "sex", "value": root.constraints[0].value, "source": root.id}
+            elif root.constraints:
+                compare = _compare(root.constraints[0])
+                if compare is not None:
+                    compare["source"] = root.id
+                    criteria[root.id] = compare
+            continue
+        subtree: dict[str, dict[str, Any]] = {}
+        compile_node(root, (), subtree)  # one pass over the tree; every node's expression kept, in source order
+        criteria.update((node.id, subtree[node.id]) for node in root.walk())
     roots = [r for r in trial.criteria if r.id in criteria]
     verdict = {
         "op": "all",
