@@ -136,7 +136,6 @@ _ADULT_STRATUM = re.compile(
     r"\b(?:for|in|of|among)\s+(?:the\s+)?adults?\b|\badults?\s*(?:subjects?|patients?)?\s*:", re.I
 )
 _ALTERNATIVE_VALUE = re.compile(r"\(\s*$")
-_TIME_UNITS = {"a", "mo", "wk", "d", "h", "min"}
 _COORDINATED_VALUE = re.compile(r"[^;.()\d]{0,30}\b(?:and|or)\s*$", re.IGNORECASE)
 _EQUIVALENT = re.compile(r"\s*\(\s*(?:~|≈|approx(?:imately)?\.?|about|ca\.?|i\.e\.,?)?\s*$", re.IGNORECASE)
 _AGE_AFTER = re.compile(
@@ -177,6 +176,7 @@ _COORDINATION = re.compile(r"^(?:\s|,|/|\(|\)|\band\b|\bor\b|\band/or\b|&)*$", r
 _GRADE_CUE = re.compile(r"grade\s*$", re.IGNORECASE)
 _BP_PAIR = re.compile(r"(?<![\d.])(?P<s>\d{2,3})\s*/\s*(?P<d>\d{2,3})(?![\d/])")
 _BP_RANGE = re.compile(r"\s*(?:mm\s*Hg\s*)?(?:and|to|-|–)\s*(?P<s>\d{2,3})\s*/\s*(?P<d>\d{2,3})(?![\d/])", re.I)
+_BETWEEN_END = re.compile(r"between\s*$", re.IGNORECASE)
 _BP_BEFORE = re.compile(r"\b(?:blood\s+pressure|BP)\b[^.;\d]{0,40}$", re.IGNORECASE)
 _OF_THE_FOLLOWING = re.compile(r"\s+(?:or\s+more\s+)?of\s+(?:the\s+following|these|them|the\s+criteria)", re.IGNORECASE)
 _MAYBE_VALUE = re.compile(
@@ -557,11 +557,16 @@ def _range_ok(text: str, j: int, rng: re.Match[str], cmp_before: tuple[str, int]
     return not (sep in ("-", "–") and cmp_before is not None and cmp_before[0] != "==")
 
 
+def _sex(word: str) -> str:
+    """``male`` or ``female`` for a sex word of :data:`_SEXES` ("men", "Girls")."""
+    return "male" if word.lower().startswith(("male", "men", "man", "boy")) else "female"
+
+
 def _when(m: re.Match[str]) -> dict[str, Any]:
     when: dict[str, Any] = {}
     sex = (m.group("psex") or m.group("sex") or "").lower()
     if sex:
-        when["sex"] = "male" if sex.startswith(("male", "men", "man", "boy")) else "female"
+        when["sex"] = _sex(sex)
     if m.group("a1"):
         when["age"] = [int(m.group("a1")), int(m.group("a2"))]
     elif m.group("a3"):
@@ -574,7 +579,8 @@ def _when(m: re.Match[str]) -> dict[str, Any]:
 _COUNTED = re.compile(
     r"^\s*(?:(?:prior|previous|different|separate|consecutive|more|additional)\s+)?(?:(?:lines?|courses?|cycles?|doses?|regimens?|episodes?|types?|kinds?)\s+of\s+)?$"
 )
-_DOSE_UNITS = {"mg", "mg/d", "mg/kg", "mg/m2", "ug", "g"}
+DOSE_UNITS = {"mg", "mg/d", "mg/kg", "mg/m2", "ug", "g"}
+"""UCUM units of a dose: a threshold in one belongs to a drug (and compiles to exposure at that dose)."""
 _OF_DRUG = re.compile(r"\s*(?:of|as)\s+(?:the\s+)?")
 _TIME_UNITS = {"a", "mo", "wk", "d", "h", "min"}
 
@@ -683,7 +689,7 @@ def _concepts_before(text: str, mentions: list[Mention], expr: ValueExpr, clause
         and (
             _timeable(m)
             if timed
-            else m.concept.label == "Measurement" or (expr.unit in _DOSE_UNITS and m.concept.label == "Drug")
+            else m.concept.label == "Measurement" or (expr.unit in DOSE_UNITS and m.concept.label == "Drug")
         )
     ]
     # a mention inside a parenthesis that closes before the value is an aside:
@@ -734,11 +740,12 @@ def extract(text: str, mentions: list[Mention] | None = None, lexicon: ConceptMa
                 continue
             bp_unit = ("mm[Hg]", "", m.end())
         span_ = _BP_RANGE.match(text, bp_unit[2])
-        if span_ is not None and re.search(r"between\s*$", text[max(0, m.start() - 12) : m.start()], re.I):
+        between = _BETWEEN_END.search(text, max(0, m.start() - 12), m.start())
+        if span_ is not None and between is not None:
             end = span_.end()
             written = _match_unit(text, end)
             end = written[2] if written is not None and written[0] == "mm[Hg]" else end
-            start = m.start() - len(re.search(r"between\s*$", text[: m.start()], re.I).group())  # type: ignore[union-attr]
+            start = between.start()
             for concept, lo, hi in (
                 (SYSTOLIC, int(m.group("s")), int(span_.group("s"))),
                 (DIASTOLIC, int(m.group("d")), int(span_.group("d"))),
@@ -810,7 +817,7 @@ def extract(text: str, mentions: list[Mention] | None = None, lexicon: ConceptMa
                 if mention.start >= expr.end and _COUNTED.match(text[expr.end : mention.start]):
                     concepts = [mention]
                     break
-        if expr.unit in _DOSE_UNITS:
+        if expr.unit in DOSE_UNITS:
             # "10 mg/day of prednisone": the drug named after the dose wins over one before it
             of = _OF_DRUG.match(text, expr.end)
             nxt = [m for m in mentions if of and m.start == of.end() and m.concept.label == "Drug"]
@@ -902,9 +909,7 @@ def extract(text: str, mentions: list[Mention] | None = None, lexicon: ConceptMa
     for f in found:  # "men (≤ 10 mm) and women (≤ 22 mm)": the sex named just before a bracketed limit
         sex = _SEX_BEFORE.search(text, max(0, f.span[0] - 14), f.span[0])
         if sex and not (f.constraint.when or {}).get("sex"):
-            word = sex.group(1).lower()
-            male = word.startswith(("male", "men", "man", "boy"))
-            f.constraint.when = {**(f.constraint.when or {}), "sex": "male" if male else "female"}
+            f.constraint.when = {**(f.constraint.when or {}), "sex": _sex(sex.group(1))}
     for i, f in enumerate(found):
         # "blood pressure of over 135 mmHg and/or diastolic ... over 85": the first is the systolic
         if f.constraint.concept.get("display") == "Blood pressure" and any(
