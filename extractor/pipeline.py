@@ -21,9 +21,7 @@ from .segment import MAX_DEPTH, segment
 from .structured import structured_criteria
 
 
-def parse_record(
-    record: TrialRecord, *, max_depth: int = MAX_DEPTH, tag: bool = False, nlp: Any = None
-) -> ParsedTrial:
+def parse_record(record: TrialRecord, *, max_depth: int = MAX_DEPTH, tag: bool = False, nlp: Any = None) -> ParsedTrial:
     """Clean and segment one trial's eligibility text; add its structured criteria.
 
     With ``tag``, also tag entities and thresholds (:mod:`extractor.tagging`) with ``nlp``

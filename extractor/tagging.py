@@ -17,6 +17,7 @@ from .model import Constraint, Criterion, ParsedTrial
 
 FLAGS = ("negated", "historical", "hypothetical", "family", "exception")
 _TIMED = {"Condition", "Drug", "Procedure", "Device"}
+"""Concepts a window can time ("4 weeks since prior radiotherapy"): kept even inside the window's span."""
 _NEGATED_LIST = re.compile(
     r"^\W*(?:(?:must|should|may|will|do|does)\s+not\s+(?:have|be|take|receive|use|need)|no|not|without)\b"
     r"[^:;.]{0,200}?\b(?:following|these|below)\b[^:;]{0,200}:",
@@ -27,7 +28,7 @@ _EVENT = re.compile(
     r"registration|study\s+entry|first\s+dose|infusion|baseline)",
     re.IGNORECASE,
 )
-"""Concepts a window can time ("4 weeks since prior radiotherapy"): kept even inside the window's span."""
+"""A window's reference event ("4 weeks before apheresis"): not an entity of its own."""
 
 
 def quiet_logs() -> None:
@@ -52,17 +53,11 @@ def build_nlp(
     """A fresh pipeline: tokenizer, ``extractor_lexicon`` (with the learned gazetteer when
     ``gazetteer`` and it has been trained), ``extractor_ner`` (when ``ner`` and
     ``models/chia-ner`` has been trained), ``extractor_context``, ``extractor_thresholds``."""
-    import spacy
-
     from . import components  # noqa: F401  (registers the factories)
+    from .ner import blank
 
     quiet_logs()
-    nlp = spacy.blank("en")
-    # English special cases ("don't", "e.g.") and URL matching cost a quarter of the
-    # tokenizer's time and change nothing here: every stage works in character offsets
-    tokenizer: Any = nlp.tokenizer
-    tokenizer.rules = {}
-    tokenizer.url_match = None
+    nlp = blank()  # the project's tokenizer, the one the NER model was trained with
     config: dict[str, Any] = {"use_gazetteer": gazetteer}
     if lexicons is not None:
         config["lexicons"] = lexicons
