@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -197,6 +197,20 @@ def bounds(constraints: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def _greedy(gold: list[Any], predicted: list[Any], agrees: Callable[[Any, Any], bool]) -> tuple[list[Any], list[Any]]:
+    """One-to-one matching, each gold item to the first unmatched prediction it agrees with:
+    ``(gold items matched, predictions left over)``."""
+    left = list(predicted)
+    matched = []
+    for g in gold:
+        for i, p in enumerate(left):
+            if agrees(g, p):
+                matched.append(g)
+                del left[i]
+                break
+    return matched, left
+
+
 def match_constraints(gold: list[dict[str, Any]], predicted: list[dict[str, Any]]) -> Counts:
     """Greedy one-to-one matching: same comparator, value(s), unit, ``relative_to``, ``when``, and concept.
 
@@ -205,18 +219,16 @@ def match_constraints(gold: list[dict[str, Any]], predicted: list[dict[str, Any]
     the gold codes one window over both, the pipeline one per concept) is not counted as a false positive.
     """
     gold, predicted = bounds(gold), bounds(predicted)
-    left = list(predicted)
-    tp = 0
-    matched_keys = set()
-    for g in gold:
-        for i, p in enumerate(left):
-            if constraint_key(g) == constraint_key(p) and _concept_agrees(g["concept"] or {}, p.get("concept") or {}):
-                tp += 1
-                matched_keys.add(constraint_key(g))
-                del left[i]
-                break
+    matched, left = _greedy(
+        gold,
+        predicted,
+        lambda g, p: (
+            constraint_key(g) == constraint_key(p) and _concept_agrees(g["concept"] or {}, p.get("concept") or {})
+        ),
+    )
+    matched_keys = {constraint_key(g) for g in matched}
     fp = sum(1 for p in left if constraint_key(p) not in matched_keys)
-    return Counts(tp=tp, fp=fp, fn=len(gold) - tp)
+    return Counts(tp=len(matched), fp=fp, fn=len(gold) - len(matched))
 
 
 def _mention_agrees(gold: str, predicted: str) -> bool:
@@ -225,15 +237,8 @@ def _mention_agrees(gold: str, predicted: str) -> bool:
 
 
 def match_mentions(gold: list[str], predicted: list[str]) -> Counts:
-    left = list(predicted)
-    tp = 0
-    for g in gold:
-        for i, p in enumerate(left):
-            if _mention_agrees(g, p):
-                tp += 1
-                del left[i]
-                break
-    return Counts(tp=tp, fp=len(predicted) - tp, fn=len(gold) - tp)
+    matched, left = _greedy(gold, predicted, _mention_agrees)
+    return Counts(tp=len(matched), fp=len(left), fn=len(gold) - len(matched))
 
 
 # -- logic probes --------------------------------------------------------------------------------------------------

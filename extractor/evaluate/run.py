@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,7 @@ def _parse(text: str, nlp: Any = None) -> tuple[ParsedTrial, Any]:
     return tag_trial(trial, nlp), clean(text)
 
 
+@cache
 def _written_units() -> dict[str, tuple[str, ...]]:
     from ..units import unit_rows
 
