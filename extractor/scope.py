@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import re
 
+_EXCEPT = r"except(?:\s+for|\s+in)?|other\s+than|excluding|with\s+the\s+exception\s+of|apart\s+from"
+"""The cues that can also introduce a list of exceptions ("except for the following:")."""
 EXCEPTION_CUE = re.compile(
-    r"\b(?:except(?:\s+for|\s+in)?|other\s+than|excluding|with\s+the\s+exception\s+of|apart\s+from|aside\s+from|"
+    r"\b(?:" + _EXCEPT + r"|aside\s+from|"
     r"unless|save\s+for|besides|exceptions?\s+(?:for|to\s+the\s+above)|with\s+exception\s+of|"
     r"another\s+\w+\s+than)\b",
     re.IGNORECASE,
 )
 _LIST_EXCEPTION = re.compile(
-    r"\b(?:except(?:\s+for|\s+in)?|other\s+than|excluding|with\s+the\s+exception\s+of|apart\s+from)\s+"
+    r"\b(?:" + _EXCEPT + r")\s+"
     r"(?:the\s+following|those\s+(?:listed\s+)?below|the\s+cases?\s+below)[^:]*:?\s*$",
     re.IGNORECASE,
 )
