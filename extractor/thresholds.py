@@ -136,7 +136,7 @@ _ADULT_STRATUM = re.compile(
     r"\b(?:for|in|of|among)\s+(?:the\s+)?adults?\b|\badults?\s*(?:subjects?|patients?)?\s*:", re.I
 )
 _ALTERNATIVE_VALUE = re.compile(r"\(\s*$")
-_COORDINATED_VALUE = re.compile(r"[^;.()\d]{0,30}\b(?:and|or)\s*$", re.IGNORECASE)
+_COORDINATED_VALUE = re.compile(r"[^;.()\d]{0,30}\b(?:and|or|by)\s*$", re.IGNORECASE)  # "at least 1 cm by 1 cm"
 _EQUIVALENT = re.compile(r"\s*\(\s*(?:~|≈|approx(?:imately)?\.?|about|ca\.?|i\.e\.,?)?\s*$", re.IGNORECASE)
 _AGE_AFTER = re.compile(
     r"^\s*(?:old|of\s+age|at\s+(?:the\s+time\s+of\s+)?(?:screening|enrol|consent|signing))", re.IGNORECASE
@@ -181,10 +181,27 @@ _BP_BEFORE = re.compile(r"\b(?:blood\s+pressure|BP)\b[^.;\d]{0,40}$", re.IGNOREC
 _OF_THE_FOLLOWING = re.compile(r"\s+(?:or\s+more\s+)?of\s+(?:the\s+following|these|them|the\s+criteria)", re.IGNORECASE)
 _MAYBE_VALUE = re.compile(
     r"\d|\b(?:" + "|".join(_WORD_NUMBERS) + r"|adults?|ULN|LLN|upper\s+limits?\s+of\s+(?:the\s+)?normal"
-    r"|lower\s+limits?\s+of\s+(?:the\s+)?normal|(?:past|last|previous|preceding|prior)\s+(?:year|month|week|day))\b"
+    r"|lower\s+limits?\s+of\s+(?:the\s+)?normal|(?:past|last|previous|preceding|prior|next|coming|following)\s+"
+    r"(?:year|month|week|day))\b"
     r"|\b(?:class|grade|stage)\s+[IV]",
     re.IGNORECASE,
 )
+_WITHIN_RANGE = re.compile(r"within\s*$", re.IGNORECASE)
+# "has not recovered to grade 1": the criterion is about a grade above the one named
+_NOT_RECOVERED = re.compile(
+    r"\b(?:not|yet\s+to|failed\s+to|unable\s+to)\s+(?:(?:have|has|been)\s+)*(?:recovered|resolved|returned)\s+to"
+    r"\s+(?:(?:CTCAE|NCI)\s+)*(?:grade\s*)?$",
+    re.IGNORECASE,
+)
+# "at least 20 patients in each group", "at least 1 major criterion": counts of people or of criteria
+_NOT_A_LIMIT_AFTER = re.compile(
+    r"\s+(?:(?:more|additional|major|minor|other)\s+)?"
+    r"(?:patients|subjects|participants|volunteers|individuals|persons|people|criteri(?:on|a))\b",
+    re.IGNORECASE,
+)
+# "class I or class III anti-arrhythmic drugs": a drug class's name
+_CLASS_BEFORE = re.compile(r"\bclass\s*$", re.IGNORECASE)
+_CLASS_LIST = re.compile(r"(?:\s*(?:,|or|and|and/or|/)\s*(?:class\s+)?(?:[IV]+|\d)\b)*\s*", re.IGNORECASE)
 _NOT_NUMBER_AFTER = re.compile(r"^(?:[a-zA-Z]|\+|')(?<!\d)")
 
 
@@ -460,7 +477,11 @@ def find_values(text: str) -> list[ValueExpr]:
             expr.comparator = cmp_before[0]
             expr.start = cmp_before[1]
         if expr.value_high is not None:
-            if expr.comparator in (None, "==") or _BETWEEN_BEFORE.search(text, max(0, expr.start - 20), expr.start):
+            if (
+                expr.comparator in (None, "==")
+                or _BETWEEN_BEFORE.search(text, max(0, expr.start - 20), expr.start)
+                or _WITHIN_RANGE.match(text, expr.start, expr.value_start)
+            ):  # "within 1 to 2 weeks": between the two, not within the first
                 expr.comparator = "between"
                 b = _BETWEEN_BEFORE.search(text, max(0, expr.start - 20), expr.start)
                 if b and b.group().lower().startswith(("between", "from", "range")):
@@ -493,7 +514,7 @@ def find_values(text: str) -> list[ValueExpr]:
 
 
 _ONE_PERIOD = re.compile(
-    r"\b(?:within|in|during|over)\s+the\s+(?:past|last|previous|preceding|prior)\s+"
+    r"\b(?:within|in|during|over)\s+the\s+(?P<d>past|last|previous|preceding|prior|next|coming|following)\s+"
     r"(?P<u>year|month|week|day|twelve\s+months)\b",
     re.IGNORECASE,
 )
@@ -514,6 +535,8 @@ def _one_period(text: str, found: list[ValueExpr]) -> list[ValueExpr]:
         _temporal(text, expr)
         if expr.kind != "window":
             expr.kind, expr.reference, expr.direction = "window", "as_of", "before"
+        if m.group("d").lower() in ("next", "coming", "following"):
+            expr.direction = "after"  # "not intending to become pregnant during the next month"
         extra.append(expr)
     return sorted([*found, *extra], key=lambda e: e.start) if extra else found
 
@@ -664,12 +687,13 @@ def _in_closed_parens(text: str, pos: int, until: int) -> bool:
 
 
 _OF_GAP = re.compile(r"^\s+of\s+(?:the\s+|a\s+|an\s+|non-?\s*)?$", re.IGNORECASE)
+_FOR_GAP = re.compile(r"^\s+for\s+(?:the\s+|a\s+|an\s+)?(?:[A-Za-z-]+\s+)?$", re.IGNORECASE)
 _CUE_KINDS = {"history", "administrative", "language", "prognosis"}
 
 
 def _timeable(m: Mention) -> bool:
     """Can a time window be about this mention? Not a cue word ("history of", "ICF", "female", "prior")."""
-    if m.concept.label in ("Temporal", "Demographic"):
+    if m.concept.label in ("Temporal", "Demographic", "Value"):
         return False
     return not (m.concept.label == "Observation" and m.concept.kind in _CUE_KINDS)
 
@@ -698,8 +722,20 @@ def _concepts_before(text: str, mentions: list[Mention], expr: ValueExpr, clause
     if not candidates:
         return []
     chain = [candidates[-1]]
-    if timed and len(candidates) > 1 and _OF_GAP.match(text[candidates[-2].end : candidates[-1].start]):
-        # "local radiotherapy of non-target lesions ... within 2 weeks": the window is the head's
+    if (
+        timed
+        and len(candidates) > 1
+        and (
+            _OF_GAP.match(text[candidates[-2].end : candidates[-1].start])
+            or (
+                candidates[-2].concept.label in ("Procedure", "Drug")
+                and candidates[-1].concept.label == "Condition"
+                and _FOR_GAP.match(text[candidates[-2].end : candidates[-1].start])
+            )
+        )
+    ):
+        # "local radiotherapy of non-target lesions ... within 2 weeks", "bone marrow transplantation for
+        # hematologic malignancy at least 5 years ago": the window is the head's
         chain = [candidates[-2]]
         candidates = candidates[:-1]
     for prev in reversed(candidates[:-1]):
@@ -811,9 +847,18 @@ def extract(text: str, mentions: list[Mention] | None = None, lexicon: ConceptMa
             # "at least 4 weeks since prior chemotherapy": what is timed comes after
             concepts = [m for m in mentions if expr.end <= m.start <= expr.end + 40 and _timeable(m)][:1]
         if not concepts and expr.unit is None and expr.relative_to is None:
+            if _NOT_A_LIMIT_AFTER.match(text, expr.end):
+                continue  # "at least 20 patients in each group", "at least 1 MAJOR criterion"
+            if _CLASS_BEFORE.search(text, max(0, expr.value_start - 8), expr.value_start):
+                named = _CLASS_LIST.match(text, expr.end)
+                at = named.end() if named else expr.end
+                if any(m.start == at and m.concept.label == "Drug" for m in mentions):
+                    continue  # "class I or class III anti-arrhythmic drug therapy": a drug class's name
             # a count: "2 or more relapses", "at least two tyrosine kinase inhibitor (TKI) treatments",
-            # "at least 2 courses of induction therapy"
+            # "at least 2 courses of induction therapy", "no more than 2 prior chemotherapy regimens"
             for mention in mentions:
+                if mention.concept.label in ("Temporal", "Value", "Demographic"):
+                    continue
                 if mention.start >= expr.end and _COUNTED.match(text[expr.end : mention.start]):
                     concepts = [mention]
                     break
@@ -832,6 +877,8 @@ def extract(text: str, mentions: list[Mention] | None = None, lexicon: ConceptMa
         ):
             continue  # a bare number with nothing to compare it to is no threshold ("in 328 schools")
         op: str | None = expr.comparator
+        if op in ("==", "<=") and _NOT_RECOVERED.search(text, max(0, expr.start - 50), expr.value_start):
+            op = ">"  # "toxicity ... has not recovered to grade 1": a grade above 1
         implicit = op in (None, "==") and expr.value_start == expr.start and expr.value_high is None
         prev = found[-1] if found else None
         if (
@@ -859,6 +906,9 @@ def extract(text: str, mentions: list[Mention] | None = None, lexicon: ConceptMa
         elif implicit and expr.kind == "window" and expr.direction != "after":
             op = "<="  # "investigational drugs 90 days prior to study entry": a look-back window
         when = expr.when
+        lead = _SEX_LEAD.match(text, clause_start)
+        if lead and concepts and not (when or {}).get("sex"):
+            when = {**(when or {}), "sex": _sex(lead.group(1))}  # "For females, subject not intending to ..."
         if _ADULT_STRATUM.search(text[clause_start : expr.start]) and concepts:
             when = {**(when or {}), "age": [18, None]}
             adult_clauses.add(clause_start)
@@ -906,8 +956,17 @@ def extract(text: str, mentions: list[Mention] | None = None, lexicon: ConceptMa
     found = _drop_equivalents(text, found)
     _share_units(text, found)
     _open_ranges(text, found)
-    for f in found:  # "men (≤ 10 mm) and women (≤ 22 mm)": the sex named just before a bracketed limit
+    for i, f in enumerate(found):  # "men (≤ 10 mm) and women (≤ 22 mm)": the sex named just before a bracketed limit
         sex = _SEX_BEFORE.search(text, max(0, f.span[0] - 14), f.span[0])
+        if sex is None and f.extra.get("kind") != "equivalent":
+            # "1.5 mg/dL (132 umol/L) males": the sex named after the limit and its restatement
+            rest = [g for g in found[i + 1 :] if g.span[0] >= f.span[1]]
+            end = f.span[1]
+            for g in rest:
+                if g.extra.get("kind") != "equivalent":
+                    break
+                end = g.span[1]
+            sex = _SEX_AFTER.match(text, end) if end > f.span[1] else None
         if sex and not (f.constraint.when or {}).get("sex"):
             f.constraint.when = {**(f.constraint.when or {}), "sex": _sex(sex.group(1))}
     for i, f in enumerate(found):
@@ -941,6 +1000,8 @@ def _drop_equivalents(text: str, found: list[Found]) -> list[Found]:
 
 
 _SEX_BEFORE = re.compile(r"\b(" + _SEXES + r")\s*\(\s*$", re.IGNORECASE)
+_SEX_LEAD = re.compile(r"[\W_]*(?:for|in)\s+(" + _SEXES + r")\s*[,:]", re.IGNORECASE)
+_SEX_AFTER = re.compile(r"\s*\)?\s*,?\s*(?:(?:in|for)\s+)?(" + _SEXES + r")\b", re.IGNORECASE)
 _TO = re.compile(r"\s*(?:to|through|-|–)\s*", re.IGNORECASE)
 
 

@@ -53,7 +53,8 @@ EXPECTED: list[tuple[Any, ...]] = [
     ("exclusion/12", "ATC:L01", "<=", 4, None, "wk", None, None, (W, "apheresis", "before")),
     ("exclusion/13", "SNOMED:108290001", "<=", 4, None, "wk", None, None, (W, "informed_consent", "before")),
     ("exclusion/13", "SNOMED:108290001", "<=", 2, None, "wk", None, None, (W, "informed_consent", "before")),
-    ("exclusion/14", "Toxicity grade (CTCAE)", "<=", 1, None, None, None, None, None),
+    # "has not recovered to grade 1": the exclusion is about a toxicity above grade 1
+    ("exclusion/14", "Toxicity grade (CTCAE)", ">", 1, None, None, None, None, None),
     ("exclusion/15", "ATC:H02AB07", ">=", 10, None, "mg/d", None, None, None),
     ("exclusion/15", "ATC:H02", "<=", 2, None, "wk", None, None, (W, "informed_consent", "before")),
     ("exclusion/15", "ATC:L04", "<=", 2, None, "wk", None, None, (W, "informed_consent", "before")),

@@ -498,3 +498,98 @@ def test_sex_named_before_a_bracketed_limit() -> None:
         "Low skinfold thickness in anterior thigh by caliper measurement: men (≤ 10 mm) and women (≤ 22 mm)"
     )
     assert [(f.constraint.value, f.constraint.when) for f in found] == [(10, {"sex": "male"}), (22, {"sex": "female"})]
+
+
+def _read_when(sentence: str) -> list[tuple[Any, ...]]:
+    return [
+        (f.constraint.concept.get("display"), f.constraint.comparator, f.constraint.value, f.constraint.value_high,
+         f.constraint.unit, f.constraint.when, f.extra.get("kind"), f.extra.get("direction"))
+        for f in extract(sentence)
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("source", "sentence", "expected"),
+    [
+        (
+            "gold NCT00494884: the sex named after the limit and its bracketed restatement",
+            "Serum creatinine levels equal to or greater than 1.5 mg/dL (132 umol/L) males, equal to or greater "
+            "than 1.4 mg/dL (123 umol/L) females, or a history of abnormal creatinine clearance at visit 1.",
+            [
+                ("Creatinine", ">=", 1.5, None, "mg/dL", {"sex": "male"}, None, None),
+                ("Creatinine", "==", 132, None, "umol/L", None, "equivalent", None),
+                ("Creatinine", ">=", 1.4, None, "mg/dL", {"sex": "female"}, None, None),
+                ("Creatinine", "==", 123, None, "umol/L", None, "equivalent", None),
+            ],
+        ),
+        (
+            "gold NCT00461903: a drug class's name is no threshold",
+            "Currently requiring class I or class III anti-arrhythmic drug therapy (for atrial fibrillation or any "
+            "other arrhythmia)",
+            [],
+        ),
+        (
+            "gold NCT00001969: a recruitment target is no threshold",
+            "All depressed patients will be included. We plan to recruit at least 20 patients in each group.",
+            [],
+        ),
+        (
+            "gold NCT03508687: a count of criteria is the lead-in's, not a threshold",
+            "Clinical diagnosis of lipodystrophy assessed by physical examination, and at least 1 MAJOR criterion",
+            [],
+        ),
+        (
+            "gold NCT00004922: both dimensions keep the comparator",
+            "Bidimensionally measurable disease with at least one lesion measuring at least 1 cm by 1 cm",
+            [
+                (None, ">=", 1, None, None, None, None, None),
+                (None, ">=", 1, None, "cm", None, None, None),
+                (None, ">=", 1, None, "cm", None, None, None),
+            ],
+        ),
+        (
+            "gold NCT00004922: a count skips the time word to reach what is counted",
+            "No more than 2 prior chemotherapy regimens",
+            [("Chemotherapy", "<=", 2, None, None, None, None, None)],
+        ),
+        (
+            "gold NCT00009711: the window times the procedure, not what it was for",
+            "Patients who have undergone bone marrow transplantation for hematologic malignancy at least 5 years ago",
+            [("Hematopoietic stem cell transplantation", ">=", 5, None, "a", None, "window", "before")],
+        ),
+        (
+            "gold NCT00460213: a window between two lengths",
+            "diastolic blood pressure of over 85 mmHg within 1 to 2 weeks.",
+            [
+                ("Diastolic blood pressure", ">", 85, None, "mm[Hg]", None, None, None),
+                ("Diastolic blood pressure", "between", 1, 2, "wk", None, "window", "before"),
+            ],
+        ),
+        (
+            "gold NCT00001968: a window times the test, not its result",
+            "Pregnancy test (blood or urine) must be negative within two weeks prior to dosing with study medications.",
+            [("Pregnancy test", "<=", 2, None, "wk", None, "window", "before")],
+        ),
+        (
+            "gold NCT00493935: a sex lead-in and a window ahead",
+            "For females, subject not intending to become pregnant during the next month",
+            [("Pregnancy", "<=", 1, None, "mo", {"sex": "female"}, "window", "after")],
+        ),
+        (
+            "showcase exclusion/14: not recovered to grade 1 means above grade 1",
+            "the toxicity caused by previous anti-tumor treatment has not recovered to grade 1 or baseline level",
+            [("Toxicity grade (CTCAE)", ">", 1, None, None, None, None, None)],
+        ),
+        (
+            "gold NCT03508687: each window its own drug",
+            "Have not used a fibrate with in the last 6 weeks and/or thiazolidinediones (TZDs) within the last 12 "
+            "weeks prior to the Screening visit.",
+            [
+                ("Fibrates", "<=", 6, None, "wk", None, "window", "before"),
+                ("Thiazolidinediones", "<=", 12, None, "wk", None, "window", "before"),
+            ],
+        ),
+    ],
+)
+def test_forms_found_by_the_gold_set_in_context(source: str, sentence: str, expected: list[tuple[Any, ...]]) -> None:
+    assert _read_when(sentence) == expected, source
