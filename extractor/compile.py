@@ -283,17 +283,76 @@ def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict
         else _manual(node, f"exception {e['text']!r} has no code")
         for e in excepted
     ]
+    own_qualifiers, carve_qualifiers = _qualifiers(node.text, item)
+    if carve_qualifiers:  # "except adequately treated basal cell carcinoma": the record cannot tell
+        what = ", ".join(sorted({q for q, _ in carve_qualifiers}))
+        words = ", ".join(repr(w) for _, w in carve_qualifiers)
+        carve = [{"op": "all", "args": [*carve, _manual(node, f"{what} not coded: {words}")]}] if carve else []
+    else:
+        carve = _narrow([leaf for _, leaf in leaves], carve)
     negated = all(n for n, _ in leaves)
     if negated:  # "no CNS metastases or leptomeningeal disease": none of them
         parts = [leaf for _, leaf in leaves]
     else:
         parts = [{"op": "not", "arg": leaf} if n else leaf for n, leaf in leaves]
     core: dict[str, Any] = parts[0] if len(parts) == 1 else {"op": _join(node, parts), "args": parts}
+    if own_qualifiers:  # "localized basal cell carcinoma", "uncontrolled hypertension": the record says only half
+        what = ", ".join(sorted({q for q, _ in own_qualifiers}))
+        words = ", ".join(repr(w) for _, w in own_qualifiers)
+        core = {"op": "all", "args": [core, _manual(node, f"{what} not coded: {words}")]}
     if judged:  # "(except ... with no active TB by the investigator's judgement)": a person decides the carve-out
         carve.append(_manual(node, "the exception is decided by a person"))
     if carve:  # an uncodable exception leaves the criterion unknown where it would hold, never silently true
         core = {"op": "all", "args": [core, {"op": "not", "arg": {"op": "any", "args": carve}}]}
     return {"op": "not", "arg": core} if negated else core
+
+
+def _qualifiers(text: str, item: bool) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Qualifiers no record codes ("localized", "fully treated and cured", "uncontrolled"), as
+    ``(what, words)``: those of the criterion itself, and those inside its exceptions."""
+    from .rules import qualifiers
+    from .scope import exception_scopes
+
+    found = [(q.what, m) for q in qualifiers() for m in q.pattern.finditer(text)]
+    if not found:
+        return [], []
+    scopes = [] if item else exception_scopes(text)
+    own: list[tuple[str, str]] = []
+    carved: list[tuple[str, str]] = []
+    for what, m in sorted(found, key=lambda f: f[1].start()):
+        inside = any(s <= m.start() < e for s, e in scopes)
+        (carved if inside else own).append((what, " ".join(m.group().split())))
+    return own, carved
+
+
+def _narrow(leaves: list[dict[str, Any]], carve: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Carve coded exceptions out of the concepts they narrow; return the exceptions left to carve globally.
+
+    "Malignancy (C) except basal cell carcinoma of the skin (C44.91)": a malignancy other than that one,
+    so a patient with both is still excluded. "CNS disease (G) except inactive CNS leukemia (C95)": no
+    coded concept of the criterion covers the exception, so it carves nothing the record can show.
+    """
+    coded = [leaf for leaf in leaves if leaf["op"] == "has"]
+    every_leaf_coded = len(coded) == len(leaves)
+    left = []
+    for c in carve:
+        if c["op"] != "has" or c.get("window") or c.get("dose"):
+            left.append(c)
+            continue
+        wider = [
+            leaf
+            for leaf in coded
+            if leaf["kind"] == c["kind"] and leaf["code"] != c["code"] and _code_matches(leaf["code"], c["code"])
+        ]
+        if wider:
+            for leaf in wider:
+                leaf["except"] = [*leaf.get("except", []), c["code"]]
+            continue
+        overlap = any(leaf["kind"] == c["kind"] and _code_matches(c["code"], leaf["code"]) for leaf in coded)
+        if every_leaf_coded and not overlap:
+            continue
+        left.append(c)
+    return left
 
 
 _EXAMPLES_LEADIN = re.compile(

@@ -112,6 +112,23 @@ def parse_combine_cues(text: str | None = None) -> tuple[CombineCue, ...]:
     return tuple(cues)
 
 
+@dataclass(frozen=True, slots=True)
+class Qualifier:
+    what: str
+    pattern: re.Pattern[str]
+
+
+def parse_qualifiers(text: str | None = None) -> tuple[Qualifier, ...]:
+    rows = read_jsonl("qualifiers.jsonl", required={"what": str, "pattern": str}, text=text)
+    return tuple(Qualifier(what=r["what"], pattern=compile_pattern(r["pattern"], r["_where"])) for r in rows)
+
+
+@cache
+def qualifiers() -> tuple[Qualifier, ...]:
+    """Qualifiers of a condition no coded record states ("localized", "fully treated and cured", "uncontrolled")."""
+    return parse_qualifiers()
+
+
 @cache
 def heading_rules() -> tuple[HeadingRule, ...]:
     return parse_heading_rules()

@@ -174,3 +174,50 @@ def test_patients_whose_x_must_y_is_an_implication() -> None:
     assert screen(text, **high) is True  # the requirement does not apply
     assert screen(text, **low_untreated) is False
     assert screen(text, **low_treated) is True
+
+
+MALIGNANCY_EXCEPT_BCC = "History of malignancy except basal cell carcinoma of the skin"
+BREAST = {"code": "ICD10CM:C50.911"}
+BCC = {"code": "ICD10CM:C44.91"}
+
+
+@pytest.mark.parametrize(
+    ("conditions", "expected"),
+    [
+        ([BREAST, BCC], True),  # a malignancy other than the excepted one: the exception does not rescue
+        ([BCC], False),  # only the excepted one
+        ([], False),
+    ],
+)
+def test_a_coded_exception_narrows_the_concept_it_belongs_to(conditions: list[Any], expected: bool) -> None:
+    # showcase exclusion 20 and NCT00006483 "No other malignancy ... except basal cell skin cancer"
+    assert screen(MALIGNANCY_EXCEPT_BCC, conditions=conditions, complete=["conditions"]) is expected
+    assert logic(MALIGNANCY_EXCEPT_BCC)["except"] == ["ICD10CM:C44"]
+
+
+@pytest.mark.parametrize(
+    ("conditions", "expected"),
+    [([{"code": "ICD10CM:I10"}], None), ([], False)],
+)
+def test_a_qualifier_no_record_codes_is_a_manual_part(conditions: list[Any], expected: bool | None) -> None:
+    # NCT00004922 "uncontrolled ... heart failure": hypertension on record, its control unknown
+    assert screen("Uncontrolled hypertension", conditions=conditions, complete=["conditions"]) is expected
+
+
+@pytest.mark.parametrize(
+    ("conditions", "expected"),
+    [([BREAST], True), ([BCC], None), ([], False)],
+)
+def test_a_qualified_exception_leaves_its_carve_out_to_a_person(conditions: list[Any], expected: bool | None) -> None:
+    # "except adequately treated basal cell carcinoma": whether it was adequately treated is not on record
+    text = "Prior malignancy except adequately treated basal cell carcinoma of the skin"
+    assert screen(text, conditions=conditions, complete=["conditions"]) is expected
+
+
+def test_qualifier_words_that_are_names_are_not_qualifiers() -> None:
+    from extractor.rules import parse_qualifiers, qualifiers
+
+    hits = [m.group() for q in qualifiers() for m in q.pattern.finditer("placebo-controlled trial; unstable angina")]
+    assert hits == []
+    with pytest.raises(Exception, match="unknown key"):
+        parse_qualifiers('{"what": "x", "pattern": "y", "extra": 1}')
