@@ -118,6 +118,7 @@ def _window_for(entity: dict[str, Any], constraints: list[Constraint]) -> dict[s
                 "unit": c.unit,
                 "reference": c.reference if c.reference != "as_of" else None,
                 "direction": c.direction or "before",
+                "ago": bool(c.text and re.search(r"\bago\b", c.text, re.IGNORECASE)),
             }
     return None
 
@@ -135,11 +136,14 @@ def _has(entity: dict[str, Any], constraints: list[Constraint], text: str = "", 
     if kind is None or not concept.get("code"):
         return None
     window = _window_for(entity, constraints)
+    ago = window.pop("ago", False) if window is not None else False
     before = text[: max(0, entity["span"][0] - base)] if text else ""
     lead = _LIST_LEAD.match(before)
     if window is None and kind != "condition" and (_CURRENT.search(before) or (lead and _NOW.search(lead.group()))):
         window = {"comparator": "<=", "value": 0, "unit": "d", "reference": None, "direction": "before"}
-    since = window is not None and window["comparator"] in (">", ">=") and window["direction"] == "before"
+    # "at least 4 weeks since prior chemotherapy": none in the last 4 weeks (none at all will do); but
+    # "undergone transplantation at least 5 years ago" asks for one, that long ago
+    since = window is not None and window["comparator"] in (">", ">=") and window["direction"] == "before" and not ago
     if since and window is not None:
         window = {**window, "comparator": "<="}
     has = {
@@ -150,12 +154,19 @@ def _has(entity: dict[str, Any], constraints: list[Constraint], text: str = "", 
         "window": window,
         "span": entity["span"],
     }
+    # "fungal infection": the mycoses B35 ... B49, no one code prefix covers them
+    hases = [{**has, "code": code} for code in [concept["code"], *concept.get("also", [])]]
     if kind == "condition" and _OTHER_BEFORE.search(before):
-        # "other primary malignant tumors" in a leukaemia trial: any cancer but the one studied
-        studied = [c for c in _STUDIED.get() if c != concept["code"] and _code_matches(concept["code"], c)]
-        if studied:
-            has["except"] = studied
-    return {"op": "not", "arg": has} if since else has
+        # "other primary malignant tumors" in a leukaemia trial: any cancer but the one studied;
+        # "no other active fungal infection" in a histoplasmosis trial: any mycosis but histoplasmosis
+        studied = _STUDIED.get()
+        hases = [h for h in hases if not any(_code_matches(s, h["code"]) for s in studied)] or hases[:1]
+        for h in hases:
+            inside = [s for s in studied if s != h["code"] and _code_matches(h["code"], s)]
+            if inside:
+                h["except"] = inside
+    out: dict[str, Any] = hases[0] if len(hases) == 1 else {"op": "any", "args": hases}
+    return {"op": "not", "arg": out} if since else out
 
 
 def _manual(node: Criterion, reason: str) -> dict[str, Any]:
@@ -179,17 +190,26 @@ def _joined(parts: list[dict[str, Any]], text: str, base: int) -> dict[str, Any]
 _RELATION = re.compile(r"\b(?:for|with|after|following|due\s+to|secondary\s+to|because\s+of|while\s+on|on)\b", re.I)
 
 
+def _span_of(expr: dict[str, Any]) -> Any:
+    """Where a leaf was written: its own span, or its first argument's (``not``, the ``any`` of a concept's codes)."""
+    if expr.get("span"):
+        return expr["span"]
+    if expr.get("arg"):
+        return _span_of(expr["arg"])
+    return _span_of(expr["args"][0]) if expr.get("args") else None
+
+
 def _join(node: Criterion, parts: list[dict[str, Any]]) -> str:
     """Concepts listed ("stroke or MI", "diabetes, hypertension") are alternatives: ``any``. Concepts in
     relation ("transplantation for hematologic malignancy", "infection with HIV") must all hold."""
     base = node.span[0] if node.span else 0
-    spans = [p.get("span") or (p.get("arg") or {}).get("span") for p in parts]
+    spans = [_span_of(p) for p in parts]
     if not all(spans):
         return "any"
     gaps = [
-        node.text[spans[i][1] - base : spans[i + 1][0] - base]  # type: ignore[index]
+        node.text[spans[i][1] - base : spans[i + 1][0] - base]
         for i in range(len(spans) - 1)
-        if spans[i][1] <= spans[i + 1][0]  # type: ignore[index]
+        if spans[i][1] <= spans[i + 1][0]
     ]
     if gaps and all(
         len(g) <= 25 and _RELATION.search(g) and not _OR_BETWEEN.search(g) and not re.search(r"[,;:.()]", g)
@@ -332,8 +352,16 @@ def _narrow(leaves: list[dict[str, Any]], carve: list[dict[str, Any]]) -> list[d
     so a patient with both is still excluded. "CNS disease (G) except inactive CNS leukemia (C95)": no
     coded concept of the criterion covers the exception, so it carves nothing the record can show.
     """
-    coded = [leaf for leaf in leaves if leaf["op"] == "has"]
-    every_leaf_coded = len(coded) == len(leaves)
+
+    def has_leaves(leaf: dict[str, Any]) -> list[dict[str, Any]]:
+        if leaf["op"] == "has":
+            return [leaf]
+        if leaf["op"] == "any" and all(a["op"] == "has" for a in leaf["args"]):
+            return list(leaf["args"])
+        return []
+
+    coded = [h for leaf in leaves for h in has_leaves(leaf)]
+    every_leaf_coded = all(has_leaves(leaf) for leaf in leaves)
     left = []
     for c in carve:
         if c["op"] != "has" or c.get("window") or c.get("dose"):

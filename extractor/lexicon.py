@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 
 from .errors import ResourceError
 from .rules import read_jsonl
@@ -35,7 +36,7 @@ LEXICONS: dict[str, str] = {
 """Lexicon file stem -> the entity label its concepts get."""
 
 _CODE = re.compile(
-    r"^(?:LOINC:\d{1,6}-\d|ICD10CM:[A-Z](?:\d[\dA-Z](?:\.[\dA-Z]{1,4})?)?|ATC:[A-Z](?:\d{2}(?:[A-Z](?:[A-Z](?:\d{2})?)?)?)?|SNOMED:\d{6,18})$"
+    r"^(?:LOINC:\d{1,6}-\d|ICD10CM:[A-Z](?:\d(?:[\dA-Z](?:\.[\dA-Z]{1,4})?)?)?|ATC:[A-Z](?:\d{2}(?:[A-Z](?:[A-Z](?:\d{2})?)?)?)?|SNOMED:\d{6,18})$"
 )
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|[^\w\s]", re.UNICODE)
 MAX_WORDS = 10
@@ -51,9 +52,14 @@ class Concept:
     unit: str | None = None
     source: str = "rules"
     """``rules`` (a packaged lexicon) or ``gazetteer`` (learned, models/chia-gazetteer)."""
+    also: tuple[str, ...] = ()
+    """Further codes the concept covers where no one code prefix does (mycoses: ICD10CM:B35 ... B49)."""
 
-    def as_ref(self) -> dict[str, str | None]:
-        return {"display": self.display, "code": self.code}
+    def as_ref(self) -> dict[str, Any]:
+        ref: dict[str, Any] = {"display": self.display, "code": self.code}
+        if self.also:
+            ref["also"] = list(self.also)
+        return ref
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +169,7 @@ def _load_one(stem: str, label: str, text: str | None = None) -> list[tuple[Conc
     rows = read_jsonl(
         name,
         required={"id": str, "display": str, "code": (str, type(None)), "synonyms": list, "abbreviations": list},
-        optional={"kind": (str, type(None)), "unit": (str, type(None))},
+        optional={"kind": (str, type(None)), "unit": (str, type(None)), "also": list},
         text=text,
     )
     seen: set[str] = set()
@@ -178,7 +184,12 @@ def _load_one(stem: str, label: str, text: str | None = None) -> list[tuple[Conc
         for key in ("synonyms", "abbreviations"):
             if not all(isinstance(s, str) and s.strip() for s in row[key]):
                 raise ResourceError(f"{key} must be non-empty strings", where=where)
-        concept = Concept(row["id"], row["display"], row["code"], label, row.get("kind"), row.get("unit"))
+        also = row.get("also", [])
+        if also and (row["code"] is None or not all(isinstance(c, str) and _CODE.match(c) for c in also)):
+            raise ResourceError("'also' lists further codes of a coded concept", where=where)
+        concept = Concept(
+            row["id"], row["display"], row["code"], label, row.get("kind"), row.get("unit"), also=tuple(also)
+        )
         out.append((concept, row["synonyms"], row["abbreviations"]))
     return out
 

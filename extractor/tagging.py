@@ -235,5 +235,5 @@ def _entity(text: str, label: str, start: int, end: int, concept: Any) -> dict[s
     out: dict[str, Any] = {"text": text, "label": label, "span": [start, end]}
     out.update({flag: False for flag in FLAGS})
     if concept is not None:
-        out["concept"] = {"display": concept.display, "code": concept.code}
+        out["concept"] = concept.as_ref()
     return out

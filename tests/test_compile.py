@@ -221,3 +221,38 @@ def test_qualifier_words_that_are_names_are_not_qualifiers() -> None:
     assert hits == []
     with pytest.raises(Exception, match="unknown key"):
         parse_qualifiers('{"what": "x", "pattern": "y", "extra": 1}')
+
+
+def _screen_trial(text: str, cid: str, **record: Any) -> bool | None:
+    screener = Screener(parse_text(text, trial_id="T"))
+    patient = patient_from_json({"id": "P", "as_of": "2025-03-01", **record}, "test")
+    return screener.screen(patient)["criteria"][cid]
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [("ICD10CM:B37.9", False), ("ICD10CM:B44.1", False), ("ICD10CM:B39.4", True), ("ICD10CM:A15.0", True)],
+)
+def test_a_concept_of_several_code_blocks_minus_the_studied_one(code: str, expected: bool) -> None:
+    # NCT00002438 (a histoplasmosis trial) "No other active fungal infection.": the mycoses are B35-B49,
+    # no one prefix; "other" leaves out histoplasmosis (B39), the condition studied
+    text = "Inclusion Criteria:\n- Histoplasmosis\n- No other active fungal infection.\n"
+    record = {"conditions": [{"code": "ICD10CM:B39.4"}, {"code": code}], "complete": ["conditions"]}
+    assert _screen_trial(text, "inclusion/2", **record) is expected
+
+
+@pytest.mark.parametrize(
+    ("when", "expected"),
+    [("2015-06-01", True), ("2023-06-01", False), (None, False)],
+)
+def test_n_years_ago_asks_for_the_event_that_long_ago(when: str | None, expected: bool) -> None:
+    # NCT00009711 "Patients who have undergone bone marrow transplantation for hematologic malignancy at
+    # least 5 years ago": unlike "at least 4 weeks since prior chemotherapy", no transplant is no pass
+    text = "Patients who have undergone bone marrow transplantation for hematologic malignancy at least 5 years ago"
+    procedures = [{"code": "SNOMED:234336002", "date": when}] if when else []
+    record = {
+        "conditions": [{"code": "ICD10CM:C91.00"}],
+        "procedures": procedures,
+        "complete": ["conditions", "procedures"],
+    }
+    assert screen(text, **record) is expected

@@ -40,3 +40,14 @@ def test_n_of_cue_needs_its_count_group() -> None:
 def test_comment_and_blank_lines_are_ignored() -> None:
     rules = parse_combine_cues('// a comment\n\n{"combine": "any", "pattern": "any of"}\n')
     assert len(rules) == 1
+
+
+def test_further_codes_need_a_code_of_their_own() -> None:
+    from extractor.errors import ResourceError
+    from extractor.lexicon import _load_one
+
+    row = '{"id": "x", "display": "X", "code": null, "also": ["ICD10CM:B35"], "synonyms": ["x"], "abbreviations": []}'
+    with pytest.raises(ResourceError, match="'also'"):
+        _load_one("conditions", "Condition", row)
+    ok = row.replace('"code": null', '"code": "ICD10CM:B49"')
+    assert _load_one("conditions", "Condition", ok)[0][0].also == ("ICD10CM:B35",)
