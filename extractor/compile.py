@@ -309,7 +309,7 @@ def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict
         words = ", ".join(repr(w) for _, w in carve_qualifiers)
         carve = [{"op": "all", "args": [*carve, _manual(node, f"{what} not coded: {words}")]}] if carve else []
     else:
-        carve = _narrow([leaf for _, leaf in leaves], carve)
+        carve = _narrow([leaf for _, leaf in leaves], carve, node)
     negated = all(n for n, _ in leaves)
     if negated:  # "no CNS metastases or leptomeningeal disease": none of them
         parts = [leaf for _, leaf in leaves]
@@ -345,12 +345,15 @@ def _qualifiers(text: str, item: bool) -> tuple[list[tuple[str, str]], list[tupl
     return own, carved
 
 
-def _narrow(leaves: list[dict[str, Any]], carve: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _narrow(leaves: list[dict[str, Any]], carve: list[dict[str, Any]], node: Criterion) -> list[dict[str, Any]]:
     """Carve coded exceptions out of the concepts they narrow; return the exceptions left to carve globally.
 
     "Malignancy (C) except basal cell carcinoma of the skin (C44.91)": a malignancy other than that one,
     so a patient with both is still excluded. "CNS disease (G) except inactive CNS leukemia (C95)": no
     coded concept of the criterion covers the exception, so it carves nothing the record can show.
+    An exception of another kind than every coded concept ("radiation therapy or chemotherapy (with the
+    exception of local treatment of Kaposi's sarcoma)": a condition carved out of treatments) says what
+    a treatment was for, which no record links: a person decides it.
     """
 
     def has_leaves(leaf: dict[str, Any]) -> list[dict[str, Any]]:
@@ -375,6 +378,9 @@ def _narrow(leaves: list[dict[str, Any]], carve: list[dict[str, Any]]) -> list[d
         if wider:
             for leaf in wider:
                 leaf["except"] = [*leaf.get("except", []), c["code"]]
+            continue
+        if coded and all(leaf["kind"] != c["kind"] for leaf in coded):
+            left.append(_manual(node, f"exception {c.get('display')!r}: what the treatment was for is not on record"))
             continue
         overlap = any(leaf["kind"] == c["kind"] and _code_matches(c["code"], leaf["code"]) for leaf in coded)
         if every_leaf_coded and not overlap:

@@ -156,6 +156,7 @@ _REFERENCE = re.compile(
     r"|(?:the\s+)?first\s+dose(?:\s+of\s+(?:the\s+)?study\s+(?:drug|treatment|medication|intervention))?"
     r"|(?:start|initiation)\s+of\s+(?:the\s+)?study\s+(?:drug|treatment|therapy)|day\s+1"
     r"|(?:the\s+)?(?:use|administration|last\s+dose)\s+of\s+(?:the\s+)?study\s+(?:drug|treatment|medication)"
+    r"|study\s+(?:drug|treatment|medication)\s+(?:administration|initiation|start)"
     r"|baseline|infusion)?",
     re.IGNORECASE,
 )
@@ -650,7 +651,9 @@ def _temporal(text: str, expr: ValueExpr) -> None:
             expr.reference_text = " ".join(other.group("what").split()) if other else None
         else:
             expr.reference = "as_of"
-        expr.direction = "after" if direction in ("after", "following", "until", "post") else "before"
+        ahead = within is not None and re.search(r"\b(?:next|coming|following)\b", within.group(), re.IGNORECASE)
+        # "within the next 48 weeks": ahead of the reference, not behind it
+        expr.direction = "after" if direction in ("after", "following", "until", "post") or ahead else "before"
         return
     if _DURATION_BEFORE.search(left):
         expr.kind = "duration"
@@ -687,6 +690,11 @@ def _in_closed_parens(text: str, pos: int, until: int) -> bool:
 
 
 _OF_GAP = re.compile(r"^\s+of\s+(?:the\s+|a\s+|an\s+|non-?\s*)?$", re.IGNORECASE)
+_MODIFIER_AFTER_COORDINATOR = re.compile(
+    r"(?:(?<=\bor)|(?<=\band)|(?<=,))\s+(?:cytotoxic|systemic|oral|intravenous|topical|inhaled|investigational|prior|previous|"
+    r"concurrent|local|adjuvant|neoadjuvant|high-dose|experimental|immunosuppressive)\s*$",
+    re.IGNORECASE,
+)
 _FOR_GAP = re.compile(r"^\s+for\s+(?:the\s+|a\s+|an\s+)?(?:[A-Za-z-]+\s+)?$", re.IGNORECASE)
 _CUE_KINDS = {"history", "administrative", "language", "prognosis"}
 
@@ -741,6 +749,7 @@ def _concepts_before(text: str, mentions: list[Mention], expr: ValueExpr, clause
     for prev in reversed(candidates[:-1]):
         gap = _PARENS.sub(" ", text[prev.end : chain[-1].start])
         gap = re.sub(r"\b(?:other|any|all)\b", " ", gap, flags=re.IGNORECASE)
+        gap = _MODIFIER_AFTER_COORDINATOR.sub(" ", gap)  # "radiation therapy or cytotoxic chemotherapeutic agents"
         if _COORDINATION.match(gap) and gap.strip():  # mere adjacency is no coordination
             chain.append(prev)
         else:

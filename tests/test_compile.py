@@ -256,3 +256,27 @@ def test_n_years_ago_asks_for_the_event_that_long_ago(when: str | None, expected
         "complete": ["conditions", "procedures"],
     }
     assert screen(text, **record) is expected
+
+
+def test_an_exception_naming_what_a_treatment_was_for_needs_a_person() -> None:
+    # NCT00001968: "... radiation therapy or cytotoxic chemotherapeutic agents within 30 days of study drug
+    # administration (with the exception of local treatment of Kaposi's sarcoma)"
+    text = (
+        "Must not have had radiation therapy or cytotoxic chemotherapeutic agents within 30 days of study drug "
+        "administration (with the exception of local treatment of Kaposi's sarcoma)."
+    )
+    expr = logic(text)
+    carve = expr["arg"]["args"][1]["arg"]["args"]
+    assert [c["op"] for c in carve] == ["manual"] and "Kaposi" in carve[0]["reason"]
+    windows = [a["window"] for a in expr["arg"]["args"][0]["args"]]
+    assert all(w == {"comparator": "<=", "value": 30, "unit": "d", "reference": "first_dose", "direction": "before"}
+               for w in windows)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [("ICD10CM:F10.20", True), ("ICD10CM:F14.10", True), ("ICD10CM:F32.9", False)],
+)
+def test_alcohol_or_drugs_is_either(code: str, expected: bool) -> None:
+    # NCT00002420 "Abuse alcohol or drugs."
+    assert screen("Abuse alcohol or drugs.", conditions=[{"code": code}], complete=["conditions"]) is expected

@@ -593,3 +593,16 @@ def _read_when(sentence: str) -> list[tuple[Any, ...]]:
 )
 def test_forms_found_by_the_gold_set_in_context(source: str, sentence: str, expected: list[tuple[Any, ...]]) -> None:
     assert _read_when(sentence) == expected, source
+
+
+def test_a_window_ahead_and_a_window_before_the_study_drug() -> None:
+    # NCT00001968: "... within 30 days of study drug administration or an anticipated need for radiation or
+    # chemotherapy treatment within the next 48 weeks"
+    found = find_values(
+        "cytotoxic chemotherapeutic agents within 30 days of study drug administration or an anticipated need "
+        "for radiation or chemotherapy treatment within the next 48 weeks"
+    )
+    assert [(v.value, v.unit, v.kind, v.reference, v.direction) for v in found] == [
+        (30, "d", "window", "first_dose", "before"),
+        (48, "wk", "window", "as_of", "after"),
+    ]
