@@ -169,6 +169,13 @@ def _has(entity: dict[str, Any], constraints: list[Constraint], text: str = "", 
     return {"op": "not", "arg": out} if since else out
 
 
+def _since(expr: dict[str, Any]) -> bool:
+    """Is ``expr`` what a since-window negates: a windowed ``has`` (or the ``any`` of a concept's codes)?"""
+    if expr["op"] == "any":
+        return all(_since(a) for a in expr["args"])
+    return expr["op"] == "has" and bool(expr.get("window"))
+
+
 def _manual(node: Criterion, reason: str) -> dict[str, Any]:
     return {"op": "manual", "reason": reason, "source": node.id, "span": list(node.span) if node.span else None}
 
@@ -315,7 +322,10 @@ def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict
         parts = [leaf for _, leaf in leaves]
     else:
         parts = [{"op": "not", "arg": leaf} if n else leaf for n, leaf in leaves]
-    core: dict[str, Any] = parts[0] if len(parts) == 1 else {"op": _join(node, parts), "args": parts}
+    op = _join(node, parts)
+    if any(p["op"] == "not" and _since(p["arg"]) for p in parts):
+        op = "all"  # "at least 4 weeks since prior chemotherapy (6 weeks for mitomycin) and recovered": each holds
+    core: dict[str, Any] = parts[0] if len(parts) == 1 else {"op": op, "args": parts}
     if own_qualifiers:  # "localized basal cell carcinoma", "uncontrolled hypertension": the record says only half
         what = ", ".join(sorted({q for q, _ in own_qualifiers}))
         words = ", ".join(repr(w) for _, w in own_qualifiers)

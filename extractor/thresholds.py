@@ -911,7 +911,17 @@ def extract(text: str, mentions: list[Mention] | None = None, lexicon: ConceptMa
             extra = {**prev.extra, **extra}
             following = [m for m in mentions if expr.end <= m.start <= expr.end + 12]
             if following:
+                # "since prior chemotherapy" named the first concept; the alternative's own concepts are counted
+                # back the same way, from as_of
+                extra.pop("reference_text", None)
                 concepts = following[:1]
+                # "(6 weeks for mitomycin and nitrosoureas)": and those coordinated with it
+                for other in mentions:
+                    gap = text[concepts[-1].end : other.start]
+                    if other.start >= concepts[-1].end and gap.strip() and _COORDINATION.match(gap) and ")" not in gap:
+                        concepts.append(other)
+                    elif other.start >= concepts[-1].end:
+                        break
         elif implicit and expr.kind == "window" and expr.direction != "after":
             op = "<="  # "investigational drugs 90 days prior to study entry": a look-back window
         when = expr.when

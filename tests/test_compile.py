@@ -280,3 +280,19 @@ def test_an_exception_naming_what_a_treatment_was_for_needs_a_person() -> None:
 def test_alcohol_or_drugs_is_either(code: str, expected: bool) -> None:
     # NCT00002420 "Abuse alcohol or drugs."
     assert screen("Abuse alcohol or drugs.", conditions=[{"code": code}], complete=["conditions"]) is expected
+
+
+@pytest.mark.parametrize(
+    ("medications", "expected"),
+    [
+        ([], None),  # nothing given, but "and recovered" is for a person
+        ([{"code": "ATC:L01AD01", "start": "2025-01-20", "end": "2025-02-01"}], False),  # carmustine 4 weeks ago
+        ([{"code": "ATC:L01AD01", "start": "2024-11-01", "end": "2024-12-01"}], None),  # 3 months ago: fine
+    ],
+)
+def test_since_windows_and_their_alternatives_must_all_hold(medications: list[Any], expected: bool | None) -> None:
+    # NCT00005794 "At least 4 weeks since prior chemotherapy (6 weeks for mitomycin and nitrosoureas) and recovered"
+    text = "At least 4 weeks since prior chemotherapy (6 weeks for mitomycin and nitrosoureas) and recovered"
+    record = {"medications": medications, "procedures": [], "complete": ["medications", "procedures"]}
+    assert screen(text, **record) is expected
+    assert logic(text)["op"] == "all"

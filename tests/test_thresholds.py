@@ -446,7 +446,12 @@ def _read(sentence: str) -> list[tuple[Any, ...]]:
         (
             "gold NCT00006483",
             "More than 3 weeks since prior chemotherapy (6 weeks for mitomycin or nitrosoureas)",
-            [("Chemotherapy", ">", 3, None, "wk", None, "window"), (None, ">", 6, None, "wk", None, "window")],
+            [
+                ("Chemotherapy", ">", 3, None, "wk", None, "window"),
+                # the alternative value times the concepts it names, every one coordinated
+                ("Mitomycin", ">", 6, None, "wk", None, "window"),
+                ("Nitrosoureas", ">", 6, None, "wk", None, "window"),
+            ],
         ),
         (
             "gold NCT00461097",
