@@ -106,7 +106,13 @@ def _window_for(entity: dict[str, Any], constraints: list[Constraint]) -> dict[s
     concept = entity.get("concept") or {}
     # a window of the entity's own concept first; then one that names no concept, which times the
     # criterion as a whole ("IV drug use within the past year", a lead-in's "Excluded within 15 days:")
-    ordered = sorted(constraints, key=lambda c: c.concept.get("display") is None)
+    # and of two windows of one concept ("radiotherapy within 4 weeks, except local radiotherapy ... within 2
+    # weeks"), the one written for this very mention
+    here = tuple(entity["span"])
+    ordered = sorted(
+        constraints,
+        key=lambda c: (c.concept.get("display") is None, c.concept_span is not None and tuple(c.concept_span) != here),
+    )
     for c in ordered:
         if c.kind != "window" or c.concept.get("display") not in (concept.get("display"), None):
             continue
@@ -146,7 +152,7 @@ def _has(entity: dict[str, Any], constraints: list[Constraint], text: str = "", 
     since = window is not None and window["comparator"] in (">", ">=") and window["direction"] == "before" and not ago
     if since and window is not None:
         window = {**window, "comparator": "<="}
-    has = {
+    has: dict[str, Any] = {
         "op": "has",
         "kind": kind,
         "code": concept["code"],
@@ -154,6 +160,18 @@ def _has(entity: dict[str, Any], constraints: list[Constraint], text: str = "", 
         "window": window,
         "span": entity["span"],
     }
+    dose = next(
+        (
+            d
+            for c in constraints
+            if c.concept_span is not None
+            and tuple(c.concept_span) == tuple(entity["span"])
+            and (d := _dose(c)) is not None
+        ),
+        None,
+    )
+    if dose is not None:
+        has["dose"] = dose["dose"]
     # "fungal infection": the mycoses B35 ... B49, no one code prefix covers them
     hases = [{**has, "code": code} for code in [concept["code"], *concept.get("also", [])]]
     if kind == "condition" and _OTHER_BEFORE.search(before):
@@ -258,7 +276,15 @@ def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict
     """
     base = node.span[0] if node.span else 0
     windows = [*node.constraints, *inherited]
-    constraints = [c for c in node.constraints if c.kind not in ("window", "equivalent") and not _in_condition(node, c)]
+    drug_spans = {tuple(e["span"]) for e in node.entities if e["label"] == "Drug"}
+    constraints = [
+        c
+        for c in node.constraints
+        if c.kind not in ("window", "equivalent")
+        and not _in_condition(node, c)
+        # "corticosteroids (dose >= 10 mg/day of prednisone)": the dose goes with the drug's own leaf
+        and not (_dose(c) is not None and c.concept_span is not None and tuple(c.concept_span) in drug_spans)
+    ]
     compiled = [(c, _compare(c)) for c in constraints]
     if any(e is not None for _, e in compiled):
         # a threshold beside them that cannot be encoded ("survival > 6 months and Karnofsky >= 60%")
@@ -282,11 +308,40 @@ def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict
         return _manual(node, f"the triage model says a person decides (score {node.needs_person:.2f})")
     # an item of an "except for the following:" list says what it carves out: its own entities are its content
     item = node.exception
+    # a planned or needed treatment that the criterion also times in the past ("who need to receive steroids
+    # within 2 weeks before signing the ICF or during the study") is checked for the past part
+    past = {
+        id(e)
+        for e in node.entities
+        if e["hypothetical"]
+        and any(
+            c.kind == "window"
+            and c.direction != "after"
+            and c.concept_span is not None
+            and tuple(c.concept_span) == tuple(e["span"])
+            for c in windows
+        )
+    }
     plain = [
         e
         for e in node.entities
         if e["label"] in _KINDS
-        and not ((e["exception"] and not item) or e["hypothetical"] or e["family"] or e.get("condition"))
+        and not (
+            (e["exception"] and not item)
+            or (e["hypothetical"] and id(e) not in past)
+            or e["family"]
+            or e.get("condition")
+        )
+    ]
+    planned = [
+        e
+        for e in node.entities
+        if e["label"] in _KINDS
+        and e["hypothetical"]
+        and id(e) not in past
+        and not (e["exception"] and not item)
+        and not e["family"]
+        and not e.get("condition")
     ]
     excepted = [e for e in node.entities if e["label"] in _KINDS and e["exception"] and not item]
     if not plain:
@@ -304,12 +359,13 @@ def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict
         if key not in seen:
             seen.add(key)
             leaves.append((bool(e["negated"]), leaf))
-    carve: list[dict[str, Any]] = [
-        h
-        if (h := _has(e, windows, node.text, base)) is not None
-        else _manual(node, f"exception {e['text']!r} has no code")
-        for e in excepted
-    ]
+    for e in planned:  # "or planned to receive vaccines during the screening period": plans are not on record
+        key = f"planned {e['text'].lower()}"
+        if key not in seen:
+            seen.add(key)
+            leaf = {**_manual(node, f"planned or expected: {e['text']!r} (plans are not on record)"), "span": e["span"]}
+            leaves.append((bool(e["negated"]), leaf))
+    carve = _carve(node, excepted, windows, base)
     own_qualifiers, carve_qualifiers = _qualifiers(node.text, item)
     if carve_qualifiers:  # "except adequately treated basal cell carcinoma": the record cannot tell
         what = ", ".join(sorted({q for q, _ in carve_qualifiers}))
@@ -335,6 +391,29 @@ def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict
     if carve:  # an uncodable exception leaves the criterion unknown where it would hold, never silently true
         core = {"op": "all", "args": [core, {"op": "not", "arg": {"op": "any", "args": carve}}]}
     return {"op": "not", "arg": core} if negated else core
+
+
+_OF_RELATION = re.compile(r"^\s*(?:of|for|to|in|on|with)\s+(?:the\s+|a\s+|an\s+|non-?\s*)?$", re.IGNORECASE)
+
+
+def _carve(
+    node: Criterion, excepted: list[dict[str, Any]], windows: list[Constraint], base: int
+) -> list[dict[str, Any]]:
+    """The exceptions of a criterion, one expression each: "local radiotherapy of non-target lesions" is one
+    exception of two mentions (both must hold), "basal cell or squamous cell carcinoma" two."""
+    out: list[dict[str, Any]] = []
+    previous: dict[str, Any] | None = None
+    for e in excepted:
+        h = _has(e, windows, node.text, base)
+        leaf = h if h is not None else {**_manual(node, f"exception {e['text']!r} has no code"), "span": e["span"]}
+        gap = node.text[previous["span"][1] - base : e["span"][0] - base] if previous is not None else ""
+        if previous is not None and _OF_RELATION.match(gap):
+            last = out[-1]
+            out[-1] = {"op": "all", "args": [*(last["args"] if last["op"] == "all" else [last]), leaf]}
+        else:
+            out.append(leaf)
+        previous = e
+    return out
 
 
 def _qualifiers(text: str, item: bool) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -377,7 +456,7 @@ def _narrow(leaves: list[dict[str, Any]], carve: list[dict[str, Any]], node: Cri
     every_leaf_coded = all(has_leaves(leaf) for leaf in leaves)
     left = []
     for c in carve:
-        if c["op"] != "has" or c.get("window") or c.get("dose"):
+        if c["op"] != "has" or c.get("dose"):
             left.append(c)
             continue
         wider = [
@@ -388,6 +467,11 @@ def _narrow(leaves: list[dict[str, Any]], carve: list[dict[str, Any]], node: Cri
         if wider:
             for leaf in wider:
                 leaf["except"] = [*leaf.get("except", []), c["code"]]
+            continue
+        if any(leaf["kind"] == c["kind"] and leaf["code"] == c["code"] for leaf in coded):
+            # "radiotherapy within 4 weeks, except local radiotherapy of non-target lesions within 2 weeks": one
+            # code for both; what sets the exception apart (local, palliative) is for a person
+            left.append({"op": "all", "args": [c, _manual(node, f"what sets the excepted {c.get('display')} apart")]})
             continue
         if coded and all(leaf["kind"] != c["kind"] for leaf in coded):
             left.append(_manual(node, f"exception {c.get('display')!r}: what the treatment was for is not on record"))

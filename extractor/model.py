@@ -81,6 +81,8 @@ class Constraint:
     """For windows counted from something no record names ("the first remission")."""
     direction: str | None = None
     """For windows: ``before`` or ``after`` the reference."""
+    concept_span: tuple[int, int] | None = None
+    """Where the mention the threshold belongs to is written (two mentions may share one concept)."""
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -95,10 +97,10 @@ class Constraint:
         if self.comparator == "between":
             out["value_high"] = self.value_high
             out["inclusive"] = True if self.inclusive is None else self.inclusive
-        for key in ("span", "text", "kind", "reference", "reference_text", "direction"):
+        for key in ("span", "text", "kind", "reference", "reference_text", "direction", "concept_span"):
             value = getattr(self, key)
             if value is not None:
-                out[key] = list(value) if key == "span" else value
+                out[key] = list(value) if key in ("span", "concept_span") else value
         return out
 
 

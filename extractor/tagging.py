@@ -168,6 +168,8 @@ def apply_doc(node: Criterion, doc: Any) -> None:
         c.reference = found.extra.get("reference")
         c.reference_text = found.extra.get("reference_text")
         c.direction = found.extra.get("direction")
+        if found.concept_span is not None:
+            c.concept_span = (base + found.concept_span[0], base + found.concept_span[1])
         constraints.append(c)
     node.constraints = constraints
 

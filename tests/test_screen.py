@@ -262,3 +262,37 @@ def test_other_malignancies_exclude_a_second_cancer_not_the_studied_leukaemia(sc
     base = {"events": {"informed_consent": "2025-03-01"}, "complete": ["conditions"]}
     assert value(screener, "exclusion/20", conditions=[all_dx], **base) is False
     assert value(screener, "exclusion/20", conditions=[all_dx, breast], **base) is True
+
+
+EVENTS = {"informed_consent": "2025-03-01", "apheresis": "2025-03-05"}
+RT = "SNOMED:108290001"
+
+
+@pytest.mark.parametrize(
+    ("when", "expected"),
+    [
+        ("2025-01-20", False),  # 40 days before consent: outside the 4-week window
+        ("2025-02-08", True),  # 3 weeks before: inside, and too early for the 2-week local-palliative exception
+        ("2025-02-22", None),  # 1 week before: it may be the local palliative radiotherapy the text allows
+        (None, False),
+    ],
+)
+def test_radiotherapy_window_and_its_same_code_exception(screener: Screener, when: str | None, expected: bool) -> None:
+    # exclusion 13: "Received extensive radiotherapy within 4 weeks before signing the ICF, except for local
+    # radiotherapy of non-target lesions for symptom relief within 2 weeks before signing the ICF ..."
+    procedures = [{"code": RT, "date": when}] if when else []
+    assert value(screener, "exclusion/13", procedures=procedures, events=EVENTS, complete=["procedures"]) is expected
+
+
+@pytest.mark.parametrize(("nyha", "expected"), [(1, False), (2, True), (3, True)])
+def test_nyha_class_two_or_above(screener: Screener, nyha: int, expected: bool) -> None:
+    # exclusion 10/2: "New York Heart Association (NYHA) grade II or above heart failure"
+    assert value(screener, "exclusion/10/2", observations=[obs("LOINC:88020-3", nyha)]) is expected
+
+
+@pytest.mark.parametrize(("when", "expected"), [("2025-02-15", True), ("2024-12-01", None)])
+def test_vaccines_received_or_planned(screener: Screener, when: str, expected: bool | None) -> None:
+    # exclusion 21: "received attenuated/inactivated vaccines within 4 weeks before signing the ICF, or ... are
+    # planned to receive attenuated/inactivated vaccines during the screening period": a plan is not on record
+    vaccine = {"code": "ATC:J07BB02", "start": when, "end": when}
+    assert value(screener, "exclusion/21", medications=[vaccine], events=EVENTS, complete=["medications"]) is expected
