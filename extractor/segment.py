@@ -216,8 +216,8 @@ class _Builder:
         self.stack: list[_Level] = []
         self.current: _Node | None = None
         self.blank_since = False
-        self.wrap_width = _wrap_width(text)
         self.line_per_item = _line_per_item(text)
+        self.wrap_width = _wrap_width(text, strict=self.line_per_item)
         self._reset()
 
     # -- levels ---------------------------------------------------------
@@ -326,6 +326,8 @@ class _Builder:
         prev = text[node.last_line_start : node.last_line_end]
         if _CONNECTOR_END.search(prev[-25:]):
             return True
+        if self.line_per_item and c.isupper() and re.search(r"[.;:]\s*$", prev):
+            return False  # a sentence ended with its line, and a capital starts the next: a new criterion
         if self.wrap_width:
             word_end = line.text_start
             while word_end < line.end and not text[word_end].isspace():
@@ -661,13 +663,20 @@ def _line_per_item(text: str) -> bool:
     """Is this a list of one criterion per line: several lines, no blank lines between them, no list
     markers, and not hard-wrapped (Chia's texts, some registry exports)?"""
     lines = [line for line in text.split("\n") if line.strip()]
-    if len(lines) < 3 or re.search(r"\n[ \t\r]*\n", text.strip()):
+    # two lines are two criteria when the first stops far short of any wrapping width
+    # (Chia's "Inadequate bone marrow reserve" / "history of poorly controlled hypertension")
+    too_few = len(lines) < 2 or (len(lines) == 2 and len(lines[0].strip()) >= 50)
+    if too_few or re.search(r"\n[ \t\r]*\n", text.strip()):
         return False
     return not any(re.match(r"\s*(?:[-•*·]|\d{1,2}[.)]|[a-z][.)])\s", line) for line in lines)
 
 
-def _wrap_width(text: str) -> int | None:
-    """The column text was hard-wrapped at, if it looks hard-wrapped (registry XML is)."""
+def _wrap_width(text: str, strict: bool = False) -> int | None:
+    """The column text was hard-wrapped at, if it looks hard-wrapped (registry XML is).
+
+    ``strict`` for text that otherwise reads as one criterion per line: a few long lines among short
+    ones are long criteria, not wrapping (Chia's "contraindication for any medication or substance used
+    in survey protocol" beside "ASA IV-V"); half the lines must reach the width."""
     widths = [len(line.rstrip()) for line in text.split("\n")]
     widths = [w for w in widths if w]
     if len(widths) < 4:
@@ -676,7 +685,7 @@ def _wrap_width(text: str) -> int | None:
     if w < 50 or w > 200:
         return None
     near = sum(1 for x in widths if x >= w - 12)
-    return w if near * 4 >= len(widths) else None
+    return w if near * (2 if strict else 4) >= len(widths) else None
 
 
 def combine_for(

@@ -143,6 +143,10 @@ def apply_doc(node: Criterion, doc: Any) -> None:
                 break
         if m.concept.kind == "history":
             entity["negated"] = False  # "No history of X": X is negated, "history" is part of the cue
+        elif _NON_PREFIX.search(text, max(0, m.start - 5), m.start):
+            # "non-pregnant, non-lactating female", "nondiabetic": a name starting "non-" ("non-small cell
+            # lung cancer") is matched whole, so a mention right after "non-" is negated by it
+            entity["negated"] = True
         if any(s <= m.start and m.end <= e for s, e in scopes):
             entity["exception"] = True
             entity["negated"] = False  # "... are not excluded": the "not" negates the exclusion, not X
@@ -231,6 +235,9 @@ def _context_flags(doc: Any) -> dict[tuple[int, int], dict[str, bool]]:
         if flag:
             out.setdefault((target.start_char, target.end_char), {})[flag] = True
     return out
+
+
+_NON_PREFIX = re.compile(r"\bnon(?:-|\s)?$", re.IGNORECASE)
 
 
 def _entity(text: str, label: str, start: int, end: int, concept: Any) -> dict[str, Any]:

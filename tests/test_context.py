@@ -156,3 +156,34 @@ def test_context_rules_are_validated() -> None:
     with pytest.raises(ResourceError, match="unknown key"):
         load_rules(text='{"category": "PSEUDO", "literal": "x", "direction": "PSEUDO", "scope": 3}')
     assert len(load_rules()) > 150
+
+
+@pytest.mark.parametrize(
+    ("text", "surface", "expected"),
+    [
+        # chia:NCT00962364_inc: "with or without" negates nothing
+        ("ischemic cardiomyopathy with or without previous myocardial infarction", "myocardial infarction", set()),
+        # chia:NCT00650312_inc, NCT01217671_inc: "non-" negates the mention it prefixes ...
+        ("Sex: Male and non-pregnant, non-lactating female", "lactating", {"negated"}),
+        ("Non-pregnant, non-lactating female patients", "pregnant", {"negated"}),
+        # ... but not a name that starts with it
+        ("Histologically confirmed non-small cell lung cancer", "lung cancer", set()),
+        ("Non-insulin dependent diabetes mellitus controlled with oral hypoglycemic agents", "diabetes", set()),
+        # chia:NCT02804646_exc: a negation ends at ";"
+        (
+            "female patients of childbearing potential but did not take contraceptive measures; existing severe "
+            "acute infection",
+            "infection",
+            set(),
+        ),
+        # chia:NCT03376763_exc: the examples after ", including" are the head's, not the exception's
+        (
+            "Subjects with a current DSM-IV-TR diagnosis other than schizophrenia, including schizoaffective "
+            "disorder, major depressive disorder, bipolar disorder",
+            "bipolar disorder",
+            set(),
+        ),
+    ],
+)
+def test_context_found_on_chia(text: str, surface: str, expected: set[str]) -> None:
+    assert flags_of(text, surface) - {"historical"} == expected

@@ -343,3 +343,39 @@ def test_one_criterion_per_line_lists_do_not_join_lower_case_lines() -> None:
         "  treatment at screening\n- Second item that is long enough to look like the wrapped lines above\n"
     )
     assert len(segment(wrapped)[0]) == 2
+
+
+@pytest.mark.parametrize(
+    ("source", "text", "expected"),
+    [
+        # two short lines: no wrapper breaks a line at 31 characters
+        (
+            "chia:NCT00502567_exc",
+            "Inadequate bone marrow reserve \nhistory of poorly controlled hypertension       \n    \n",
+            2,
+        ),
+        # a few long criteria among short ones are not hard wrapping
+        (
+            "chia:NCT03434951_exc",
+            "rearthroplasty\nASA IV-V\ninadequate spoken finnish for reliable pain assessment\n"
+            "Dementia or otherwise impaired cognition\n"
+            "contraindication for any medication or substance used in survey protocol\n"
+            "weight <50kg or BMI =35 kg/m2\npreoperative SpO2 less than 93%\n"
+            "clinical suspicion that subject can not use PCA adequately\n"
+            "history of substance abuse or current excessive use of alcohol\n"
+            "preoperative use of either pregabalin, gabapentin or strong opiates\n",
+            10,
+        ),
+        # a sentence that ends with its line, then a capital: the next criterion
+        (
+            "chia:NCT00061308_inc",
+            "Have had one prior platinum-based chemotherapy regimen for the treatment of primary disease. \n"
+            "At least 4 weeks since last surgery or radiation therapy. \n"
+            "Must have had a treatment-free interval of greater than 6 months following response to platinum. \n"
+            "ECOG performance status of 0,1, or 2. \n",
+            4,
+        ),
+    ],
+)
+def test_one_criterion_per_line_in_chia_shapes(source: str, text: str, expected: int) -> None:
+    assert len(segment(text)[0]) == expected, source
