@@ -231,7 +231,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.artifact == "triage":
         report = train_triage(args.corpus_dir, out)
         print(
-            f"test macro F1 {report['test_macro_f1']} (dev {report['dev_macro_f1']}); trained in "
+            f"test macro F1 {report['test_macro_f1']} (5-fold CV on train+dev {report['cv_macro_f1']}); trained in "
             f"{report['train_seconds']} s; card in models/chia-triage/README.md"
         )
         return EXIT_OK
