@@ -347,6 +347,11 @@ def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict
     if not plain:
         return None
     checks = [_has(e, windows, node.text, base) for e in plain]
+    if any(h is not None for h in checks):
+        # "No prior treatment with any anti-retroviral agent": "treatment" names no concept of its own beside
+        # the coded one; as a manual part it would only make the criterion unknown
+        kept = [(e, h) for e, h in zip(plain, checks, strict=True) if h is not None or not _GENERIC.match(e["text"])]
+        plain, checks = [e for e, _ in kept], [h for _, h in kept]
     if all(h is None for h in checks):
         return _manual(node, f"no standard code for: {', '.join(e['text'] for e in plain)}")
     # an uncoded concept stays in the expression as a manual part: "pregnant or nursing" is true when
@@ -393,6 +398,12 @@ def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict
     return {"op": "not", "arg": core} if negated else core
 
 
+_GENERIC = re.compile(
+    r"^(?:(?:any|prior|previous|current|concurrent|concomitant|systemic|other|the|such)\s+)*"
+    r"(?:treatments?|therap(?:y|ies)|medications?|medicines?|drugs?|use|intake|exposure|administration|agents?|"
+    r"regimens?|products?|substances?)$",
+    re.IGNORECASE,
+)
 _OF_RELATION = re.compile(r"^\s*(?:of|for|to|in|on|with)\s+(?:the\s+|a\s+|an\s+|non-?\s*)?$", re.IGNORECASE)
 
 
@@ -573,6 +584,26 @@ def compile_trial(trial: ParsedTrial) -> dict[str, Any]:
         _STUDIED.reset(token)
 
 
+_ENDS_WITH_OR = re.compile(r"\b(?:or|and/or)\s*[,;:]?\s*$", re.IGNORECASE)
+
+
+def _join_alternatives(roots: list[Criterion], criteria: dict[str, dict[str, Any]]) -> None:
+    """ "Creatinine less than 1.5 mg/dL OR" / "Creatinine clearance at least 60 mL/min": inclusion items
+    that a trailing "or" chains are alternatives; each one's logic becomes the ``any`` of the chain, so
+    the trial's verdict (every inclusion holds) asks for one of them."""
+    chain: list[Criterion] = []
+    for i, root in enumerate(roots):
+        chain.append(root)
+        follows = i + 1 < len(roots) and roots[i + 1].section == root.section
+        if follows and root.section == "inclusion" and _ENDS_WITH_OR.search(root.text):
+            continue
+        if len(chain) > 1:
+            exprs = [criteria[c.id] for c in chain]
+            for c in chain:
+                criteria[c.id] = {"op": "any", "args": exprs, "source": c.id}
+        chain = []
+
+
 def _compile_trial(trial: ParsedTrial) -> dict[str, Any]:
     criteria: dict[str, dict[str, Any]] = {}
     for root in trial.criteria:
@@ -589,6 +620,7 @@ def _compile_trial(trial: ParsedTrial) -> dict[str, Any]:
         compile_node(root, (), subtree)  # one pass over the tree; every node's expression kept, in source order
         criteria.update((node.id, subtree[node.id]) for node in root.walk())
     roots = [r for r in trial.criteria if r.id in criteria]
+    _join_alternatives(roots, criteria)
     verdict = {
         "op": "all",
         "args": [

@@ -301,3 +301,35 @@ def test_since_windows_and_their_alternatives_must_all_hold(medications: list[An
     record = {"medications": medications, "procedures": [], "complete": ["medications", "procedures"]}
     assert screen(text, **record) is expected
     assert logic(text)["op"] == "all"
+
+
+def test_inclusion_items_chained_by_a_trailing_or_are_alternatives() -> None:
+    # NCT00002738: "Creatinine less than 1.5 mg/dL OR" / "Creatinine clearance at least 60 mL/min"
+    text = "Inclusion Criteria:\n- Creatinine less than 1.5 mg/dL OR\n- Creatinine clearance at least 60 mL/min\n"
+    screener = Screener(parse_text(text, trial_id="T"))
+    high_creatinine_good_clearance = {
+        "id": "P",
+        "as_of": "2025-03-01",
+        "observations": [
+            {"code": "LOINC:2160-0", "value": 1.8, "unit": "mg/dL", "date": "2025-02-27"},
+            {"code": "LOINC:2164-2", "value": 75, "unit": "mL/min", "date": "2025-02-27"},
+        ],
+    }
+    verdict = screener.screen(patient_from_json(high_creatinine_good_clearance, "test"))
+    assert verdict["criteria"]["inclusion/1"] is True and verdict["criteria"]["inclusion/2"] is True
+    assert verdict["eligible"] is True
+
+
+def test_a_generic_treatment_word_beside_a_coded_drug_adds_nothing() -> None:
+    # NCT00001968 "No prior treatment with any anti-retroviral agent."
+    text = "No prior treatment with any anti-retroviral agent."
+    assert screen(text, medications=[], complete=["medications"]) is True
+    assert screen(text, medications=[{"code": "ATC:J05AF07", "start": "2020-01-01"}], complete=["medications"]) is False
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"), [("ICD10CM:E11.9", True), ("ICD10CM:E10.9", True), ("ICD10CM:E23.2", False)]
+)
+def test_diabetes_mellitus_is_any_of_its_types(code: str, expected: bool) -> None:
+    # NCT00001969 "Existing diabetes mellitus"
+    assert screen("Existing diabetes mellitus", conditions=[{"code": code}], complete=["conditions"]) is expected
