@@ -295,7 +295,11 @@ def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict
             else {**_manual(node, f"no standard code for the threshold {c.text!r}"), "span": list(c.span or ())}
             for c, e in compiled
         ]
-        return _joined(terms, node.text, base)
+        joined = _joined(terms, node.text, base)
+        own_qualifiers, _ = _qualifiers(node.text, node.exception, thresholds=True)
+        if own_qualifiers:  # "Disease-free survivors at least 6 years of age": the age is half of it
+            joined = {"op": "all", "args": [joined, _qualifier_leaf(node, own_qualifiers)]}
+        return joined
     if _NO_REQUIREMENT.match(node.text) or (
         _PERMISSIVE.match(re.sub(r"\([^()]*\)", "", node.text)) and not node.constraints
     ):
@@ -388,9 +392,7 @@ def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict
         op = "all"  # "at least 4 weeks since prior chemotherapy (6 weeks for mitomycin) and recovered": each holds
     core: dict[str, Any] = parts[0] if len(parts) == 1 else {"op": op, "args": parts}
     if own_qualifiers:  # "localized basal cell carcinoma", "uncontrolled hypertension": the record says only half
-        what = ", ".join(sorted({q for q, _ in own_qualifiers}))
-        words = ", ".join(repr(w) for _, w in own_qualifiers)
-        core = {"op": "all", "args": [core, _manual(node, f"{what} not coded: {words}")]}
+        core = {"op": "all", "args": [core, _qualifier_leaf(node, own_qualifiers)]}
     if judged:  # "(except ... with no active TB by the investigator's judgement)": a person decides the carve-out
         carve.append(_manual(node, "the exception is decided by a person"))
     if carve:  # an uncodable exception leaves the criterion unknown where it would hold, never silently true
@@ -427,13 +429,16 @@ def _carve(
     return out
 
 
-def _qualifiers(text: str, item: bool) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+def _qualifiers(text: str, item: bool, thresholds: bool = False) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """Qualifiers no record codes ("localized", "fully treated and cured", "uncontrolled"), as
-    ``(what, words)``: those of the criterion itself, and those inside its exceptions."""
+    ``(what, words)``: those of the criterion itself, and those inside its exceptions. With
+    ``thresholds``, those a threshold defines are left out."""
     from .rules import qualifiers
     from .scope import exception_scopes
 
-    found = [(q.what, m) for q in qualifiers() for m in q.pattern.finditer(text)]
+    found = [
+        (q.what, m) for q in qualifiers() if not (thresholds and q.threshold_defines) for m in q.pattern.finditer(text)
+    ]
     if not found:
         return [], []
     scopes = [] if item else exception_scopes(text)
@@ -443,6 +448,12 @@ def _qualifiers(text: str, item: bool) -> tuple[list[tuple[str, str]], list[tupl
         inside = any(s <= m.start() < e for s, e in scopes)
         (carved if inside else own).append((what, " ".join(m.group().split())))
     return own, carved
+
+
+def _qualifier_leaf(node: Criterion, found: list[tuple[str, str]]) -> dict[str, Any]:
+    what = ", ".join(sorted({q for q, _ in found}))
+    words = ", ".join(repr(w) for _, w in found)
+    return _manual(node, f"{what} not coded: {words}")
 
 
 def _narrow(leaves: list[dict[str, Any]], carve: list[dict[str, Any]], node: Criterion) -> list[dict[str, Any]]:

@@ -116,11 +116,22 @@ def parse_combine_cues(text: str | None = None) -> tuple[CombineCue, ...]:
 class Qualifier:
     what: str
     pattern: re.Pattern[str]
+    threshold_defines: bool = False
+    """A threshold in the same criterion says what the qualifier means ("poorly controlled (BP >= 150)")."""
 
 
 def parse_qualifiers(text: str | None = None) -> tuple[Qualifier, ...]:
-    rows = read_jsonl("qualifiers.jsonl", required={"what": str, "pattern": str}, text=text)
-    return tuple(Qualifier(what=r["what"], pattern=compile_pattern(r["pattern"], r["_where"])) for r in rows)
+    rows = read_jsonl(
+        "qualifiers.jsonl", required={"what": str, "pattern": str}, optional={"threshold_defines": bool}, text=text
+    )
+    return tuple(
+        Qualifier(
+            what=r["what"],
+            pattern=compile_pattern(r["pattern"], r["_where"]),
+            threshold_defines=r.get("threshold_defines", False),
+        )
+        for r in rows
+    )
 
 
 @cache

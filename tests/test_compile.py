@@ -333,3 +333,28 @@ def test_a_generic_treatment_word_beside_a_coded_drug_adds_nothing() -> None:
 def test_diabetes_mellitus_is_any_of_its_types(code: str, expected: bool) -> None:
     # NCT00001969 "Existing diabetes mellitus"
     assert screen("Existing diabetes mellitus", conditions=[{"code": code}], complete=["conditions"]) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "conditions", "expected"),
+    [
+        ("HIV negative", [{"code": "ICD10CM:Z21"}], False),  # asymptomatic HIV status is HIV too
+        ("HIV negative", [], True),
+        ("Negative ELISA for HIV.", [{"code": "ICD10CM:B20"}], False),
+        ("Patients with a history of opioid dependence within the past month.", [], False),
+    ],
+)
+def test_negative_after_the_concept_and_codes_the_gold_set_needed(
+    text: str, conditions: list[Any], expected: bool
+) -> None:
+    # NCT00003757 "HIV negative", NCT00001019 "Negative ELISA for HIV.", NCT00463346 exclusion 3
+    assert screen(text, conditions=conditions, complete=["conditions", "medications"], medications=[]) is expected
+
+
+def test_a_qualifier_a_threshold_defines_adds_nothing_but_others_stay() -> None:
+    # showcase exclusion 10/5: "Poorly controlled hypertension (systolic blood pressure >= 150 mm Hg ...)"
+    expr = logic("Poorly controlled hypertension (systolic blood pressure >= 150 mm Hg and/or diastolic >= 95 mm Hg)")
+    assert "manual" not in str(expr)
+    # NCT00009711 "Disease-free survivors at least 6 years of age": the age is only half of it
+    expr = logic("Disease-free survivors at least 6 years of age")
+    assert expr["op"] == "all" and expr["args"][1]["op"] == "manual"

@@ -187,3 +187,17 @@ def test_context_rules_are_validated() -> None:
 )
 def test_context_found_on_chia(text: str, surface: str, expected: set[str]) -> None:
     assert flags_of(text, surface) - {"historical"} == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "surface", "expected"),
+    [
+        ("HIV negative", "HIV", {"negated"}),  # gold NCT00003757
+        ("Hepatitis B surface antigen negative and HIV negative", "Hepatitis B surface antigen", {"negated"}),
+        ("Negative ELISA for HIV.", "HIV", {"negated"}),  # gold NCT00001019
+        # "negative" looks back two tokens only: the cancer of a HER2-negative cancer is there
+        ("Patients with metastatic breast cancer that is HER2 negative", "breast cancer", set()),
+    ],
+)
+def test_negative_after_what_it_negates(text: str, surface: str, expected: set[str]) -> None:
+    assert flags_of(text, surface) == expected
