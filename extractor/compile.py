@@ -202,11 +202,11 @@ def _joined(parts: list[dict[str, Any]], text: str, base: int) -> dict[str, Any]
     """Thresholds in one criterion: "CrCl ≥ 60 or creatinine ≤ 1.5×ULN" is any, else all."""
     if len(parts) == 1:
         return parts[0]
-    spans = [p.get("span") for p in parts]
+    spans = [_span_of(p) for p in parts]
     if all(spans) and any(
-        _OR_BETWEEN.search(text[spans[i][1] - base : spans[i + 1][0] - base])  # type: ignore[index]
+        _OR_BETWEEN.search(text[spans[i][1] - base : spans[i + 1][0] - base])
         for i in range(len(parts) - 1)
-        if spans[i][1] <= spans[i + 1][0]  # type: ignore[index]
+        if spans[i][1] <= spans[i + 1][0]
     ):
         return {"op": "any", "args": parts}
     return {"op": "all", "args": parts}
@@ -295,7 +295,21 @@ def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict
             else {**_manual(node, f"no standard code for the threshold {c.text!r}"), "span": list(c.span or ())}
             for c, e in compiled
         ]
-        joined = _joined(terms, node.text, base)
+        # one threshold written once for several concepts ("ALT, AST greater than 2 times the upper limit"):
+        # each must meet it in an inclusion; in an exclusion, either one past it excludes
+        groups: list[tuple[Any, list[dict[str, Any]]]] = []
+        for (c, _), term in zip(compiled, terms, strict=True):
+            if groups and c.span is not None and groups[-1][0] == c.span:
+                groups[-1][1].append(term)
+            else:
+                groups.append((c.span, [term]))
+        shared = "any" if node.section == "exclusion" else "all"
+        parts: list[dict[str, Any]] = [
+            group[0] if len(group) == 1 else {"op": shared, "args": group} for _, group in groups
+        ]
+        parts += _untimed_concepts(node, windows, base)
+        parts.sort(key=lambda p: tuple(_span_of(p) or (0, 0)))
+        joined = _joined(parts, node.text, base)
         own_qualifiers, _ = _qualifiers(node.text, node.exception, thresholds=True)
         if own_qualifiers:  # "Disease-free survivors at least 6 years of age": the age is half of it
             joined = {"op": "all", "args": [joined, _qualifier_leaf(node, own_qualifiers)]}
@@ -326,10 +340,12 @@ def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict
             for c in windows
         )
     }
+    indications = _indications(node, base)
     plain = [
         e
         for e in node.entities
         if e["label"] in _KINDS
+        and tuple(e["span"]) not in indications
         and not (
             (e["exception"] and not item)
             or (e["hypothetical"] and id(e) not in past)
@@ -354,7 +370,16 @@ def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict
     if any(h is not None for h in checks):
         # "No prior treatment with any anti-retroviral agent": "treatment" names no concept of its own beside
         # the coded one; as a manual part it would only make the criterion unknown
-        kept = [(e, h) for e, h in zip(plain, checks, strict=True) if h is not None or not _GENERIC.match(e["text"])]
+        kept = [
+            (e, h)
+            for e, h in zip(plain, checks, strict=True)
+            if h is not None
+            or not (
+                _GENERIC.match(e["text"])
+                # "acute symptomatic infection with hepatitis B": the infection is the coded one
+                or (_INFECTION.match(e["text"]) and _WITH_AFTER.match(node.text, e["span"][1] - base))
+            )
+        ]
         plain, checks = [e for e, _ in kept], [h for _, h in kept]
     if all(h is None for h in checks):
         return _manual(node, f"no standard code for: {', '.join(e['text'] for e in plain)}")
@@ -406,6 +431,25 @@ _GENERIC = re.compile(
     r"regimens?|products?|substances?)$",
     re.IGNORECASE,
 )
+_INFECTION = re.compile(r"^(?:\w+\s+)?infections?$", re.IGNORECASE)
+_WITH_AFTER = re.compile(r"\s+(?:with|by|due\s+to|caused\s+by)\b", re.IGNORECASE)
+_INDICATION = re.compile(r"\s*\(\s*for\s+[^()]*\)", re.IGNORECASE)
+
+
+def _indications(node: Criterion, base: int) -> set[tuple[int, int]]:
+    """Spans of conditions named as what a drug or procedure is for, in an aside: "anti-arrhythmic drug
+    therapy (for atrial fibrillation or any other arrhythmia)" asks about the drug, whatever it treats."""
+    out: set[tuple[int, int]] = set()
+    for e in node.entities:
+        if e["label"] not in ("Drug", "Procedure"):
+            continue
+        m = _INDICATION.match(node.text, e["span"][1] - base)
+        if m:
+            lo, hi = base + m.start(), base + m.end()
+            out |= {tuple(c["span"]) for c in node.entities if c["label"] == "Condition" and lo <= c["span"][0] < hi}
+    return out
+
+
 _OF_RELATION = re.compile(r"^\s*(?:of|for|to|in|on|with)\s+(?:the\s+|a\s+|an\s+|non-?\s*)?$", re.IGNORECASE)
 
 
@@ -448,6 +492,31 @@ def _qualifiers(text: str, item: bool, thresholds: bool = False) -> tuple[list[t
         inside = any(s <= m.start() < e for s, e in scopes)
         (carved if inside else own).append((what, " ".join(m.group().split())))
     return own, carved
+
+
+def _untimed_concepts(node: Criterion, windows: list[Constraint], base: int) -> list[dict[str, Any]]:
+    """The coded conditions, drugs and procedures of a criterion that no threshold of it is about:
+    "cirrhosis, biliary obstruction or ALT or AST elevation more than 3 times the upper limit"."""
+    taken = [c.concept_span for c in node.constraints if c.concept_span is not None]
+    taken += [c.span for c in node.constraints if c.span is not None]
+    out = []
+    for e in node.entities:
+        if e["label"] not in _KINDS or e["exception"] or e["hypothetical"] or e["family"] or e.get("condition"):
+            continue
+        if any(s < e["span"][1] and e["span"][0] < t for s, t in taken):
+            continue
+        if any(c.span is not None and 0 <= e["span"][0] - c.span[1] <= 2 for c in node.constraints):
+            continue  # "NYHA grade II or above heart failure": what the threshold grades
+        after = node.text[e["span"][1] - base :]
+        paren = re.match(r"\s*\(([^()]*)\)", after)
+        if paren and any(
+            c.span is not None and e["span"][1] <= c.span[0] < e["span"][1] + paren.end() for c in node.constraints
+        ):
+            continue  # "poorly controlled hypertension (systolic blood pressure >= 150 ...)": defined by them
+        h = _has(e, windows, node.text, base)
+        if h is not None:
+            out.append({"op": "not", "arg": h} if e["negated"] else h)
+    return out
 
 
 def _qualifier_leaf(node: Criterion, found: list[tuple[str, str]]) -> dict[str, Any]:

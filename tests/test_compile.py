@@ -358,3 +358,41 @@ def test_a_qualifier_a_threshold_defines_adds_nothing_but_others_stay() -> None:
     # NCT00009711 "Disease-free survivors at least 6 years of age": the age is only half of it
     expr = logic("Disease-free survivors at least 6 years of age")
     assert expr["op"] == "all" and expr["args"][1]["op"] == "manual"
+
+
+def _exclusion(text: str) -> dict[str, Any]:
+    return compile_trial(parse_text(f"Exclusion Criteria:\n- {text}\n", trial_id="T"))["criteria"]["exclusion/1"]
+
+
+def test_one_threshold_for_several_concepts_in_an_exclusion_is_either() -> None:
+    # NCT00494884 exclusion 3/1: "ALT, AST greater than 2 times the upper limit of the normal range at visit 1."
+    expr = _exclusion("ALT, AST greater than 2 times the upper limit of the normal range at visit 1.")
+    assert expr["op"] == "any" and [a["code"] for a in expr["args"]] == ["LOINC:1742-6", "LOINC:1920-8"]
+    # ... and in an inclusion, both: showcase inclusion 9/1 "AST and ALT <= 2.5 x ULN"
+    assert logic("AST, ALT less than 2.5 times the upper limit of normal")["op"] == "all"
+
+
+def test_coded_concepts_beside_a_threshold_are_kept() -> None:
+    # NCT00461903 exclusion 20
+    expr = _exclusion(
+        "Severe known liver disease including cirrhosis, biliary obstruction or alanine aminotransferase (ALT) or "
+        "aspartate aminotransferase (AST) elevation more than 3 times the upper limit of normal"
+    )
+    codes = {leaf.get("code") for a in expr["args"] for leaf in (a.get("args") or [a])}
+    assert expr["op"] == "any" and {"LOINC:1742-6", "LOINC:1920-8"} <= codes and len(codes) > 2
+
+
+def test_what_a_drug_is_for_in_an_aside_is_not_asked() -> None:
+    # NCT00461903 exclusion 10
+    expr = _exclusion(
+        "Currently requiring class I or class III anti-arrhythmic drug therapy (for atrial fibrillation or any other "
+        "arrhythmia)"
+    )
+    assert expr["op"] == "has" and expr["code"] == "ATC:C01B"
+
+
+def test_examples_after_such_as_share_the_negation() -> None:
+    # NCT03508687 "Are not currently taking potent CYP3A4 inhibitors such as itraconazole or a macrolide antibiotic."
+    text = "Are not currently taking potent CYP3A4 inhibitors such as itraconazole or a macrolide antibiotic."
+    on = [{"code": "ATC:J01FA09", "start": "2025-02-01", "end": None}]  # clarithromycin, still taken
+    assert screen(text, medications=on, complete=["medications"]) is False
