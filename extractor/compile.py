@@ -559,10 +559,17 @@ def _narrow(leaves: list[dict[str, Any]], carve: list[dict[str, Any]], node: Cri
             for leaf in wider:
                 leaf["except"] = [*leaf.get("except", []), c["code"]]
             continue
-        if any(leaf["kind"] == c["kind"] and leaf["code"] == c["code"] for leaf in coded):
+        same = [leaf for leaf in coded if leaf["kind"] == c["kind"] and leaf["code"] == c["code"]]
+        if same:
             # "radiotherapy within 4 weeks, except local radiotherapy of non-target lesions within 2 weeks": one
-            # code for both; what sets the exception apart (local, palliative) is for a person
-            left.append({"op": "all", "args": [c, _manual(node, f"what sets the excepted {c.get('display')} apart")]})
+            # code for both; what sets the exception apart (local, palliative) is for a person. It carves out of
+            # that concept only: "radiation therapy or chemotherapy ... (local radiation therapy is allowed)"
+            # still excludes for chemotherapy
+            carve_out = {"op": "all", "args": [c, _manual(node, f"what sets the excepted {c.get('display')} apart")]}
+            for leaf in same:
+                kept = dict(leaf)
+                leaf.clear()
+                leaf.update({"op": "all", "args": [kept, {"op": "not", "arg": carve_out}], "span": kept.get("span")})
             continue
         if coded and all(leaf["kind"] != c["kind"] for leaf in coded):
             left.append(_manual(node, f"exception {c.get('display')!r}: what the treatment was for is not on record"))

@@ -396,3 +396,36 @@ def test_examples_after_such_as_share_the_negation() -> None:
     text = "Are not currently taking potent CYP3A4 inhibitors such as itraconazole or a macrolide antibiotic."
     on = [{"code": "ATC:J01FA09", "start": "2025-02-01", "end": None}]  # clarithromycin, still taken
     assert screen(text, medications=on, complete=["medications"]) is False
+
+
+@pytest.mark.parametrize(
+    ("procedures", "expected"),
+    [
+        ([{"code": "SNOMED:367336001", "date": "2025-02-20"}], True),  # chemotherapy: the permission is not for it
+        (
+            [{"code": "SNOMED:367336001", "date": "2025-02-20"}, {"code": "SNOMED:108290001", "date": "2025-02-20"}],
+            True,
+        ),
+        ([{"code": "SNOMED:108290001", "date": "2025-02-20"}], None),  # radiotherapy: it may be the local one
+        ([], False),
+    ],
+)
+def test_a_same_code_permission_carves_out_of_its_own_concept_only(procedures: list[Any], expected: bool) -> None:
+    # NCT00002420 exclusion 5
+    text = (
+        "Have received radiation therapy or chemotherapy within 30 days of study entry. (Local radiation therapy is "
+        "allowed.)"
+    )
+    record = {"procedures": procedures, "medications": [], "complete": ["procedures", "medications"]}
+    screener = Screener(parse_text(f"Exclusion Criteria:\n- {text}\n", trial_id="T"))
+    patient = patient_from_json(
+        {"id": "P", "as_of": "2025-03-01", "events": {"enrollment": "2025-03-01"}, **record}, "t"
+    )
+    assert screener.screen(patient)["criteria"]["exclusion/1"] is expected
+
+
+def test_a_need_for_treatment_is_for_a_person() -> None:
+    # NCT00006483 "No CNS metastases that require treatment"
+    text = "No CNS metastases that require treatment"
+    assert screen(text, conditions=[{"code": "ICD10CM:C79.31"}], complete=["conditions"]) is None
+    assert screen(text, conditions=[], complete=["conditions"]) is True
