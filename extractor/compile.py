@@ -404,6 +404,8 @@ def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict
     if carve_qualifiers:  # "except adequately treated basal cell carcinoma": the record cannot tell
         what = ", ".join(sorted({q for q, _ in carve_qualifiers}))
         words = ", ".join(repr(w) for _, w in carve_qualifiers)
+        for c in carve:
+            c.pop("uncodable", None)
         carve = [{"op": "all", "args": [*carve, _manual(node, f"{what} not coded: {words}")]}] if carve else []
     else:
         carve = _narrow([leaf for _, leaf in leaves], carve, node)
@@ -453,6 +455,14 @@ def _indications(node: Criterion, base: int) -> set[tuple[int, int]]:
 _OF_RELATION = re.compile(r"^\s*(?:of|for|to|in|on|with)\s+(?:the\s+|a\s+|an\s+|non-?\s*)?$", re.IGNORECASE)
 
 
+def _known_without_code(text: str) -> bool:
+    """Is ``text`` wholly a packaged lexicon concept that has no standard code ("CNS leukemia")?"""
+    from .lexicon import matcher
+
+    found = matcher().find(text)
+    return len(found) == 1 and found[0].concept.code is None and found[0].end - found[0].start >= len(text.strip()) - 1
+
+
 def _carve(
     node: Criterion, excepted: list[dict[str, Any]], windows: list[Constraint], base: int
 ) -> list[dict[str, Any]]:
@@ -463,6 +473,8 @@ def _carve(
     for e in excepted:
         h = _has(e, windows, node.text, base)
         leaf = h if h is not None else {**_manual(node, f"exception {e['text']!r} has no code"), "span": e["span"]}
+        if h is None and _known_without_code(e["text"]):
+            leaf["uncodable"] = True  # no code exists for it: no coded record can be it
         gap = node.text[previous["span"][1] - base : e["span"][0] - base] if previous is not None else ""
         if previous is not None and _OF_RELATION.match(gap):
             last = out[-1]
@@ -547,6 +559,11 @@ def _narrow(leaves: list[dict[str, Any]], carve: list[dict[str, Any]], node: Cri
     every_leaf_coded = all(has_leaves(leaf) for leaf in leaves)
     left = []
     for c in carve:
+        if c.get("uncodable") and coded and every_leaf_coded:
+            # "CNS disease, including epilepsy, stroke, ... (except inactive CNS leukemia)": no code exists for
+            # the exception, so none of the codes the criterion asks about can be it
+            continue
+        c.pop("uncodable", None)
         if c["op"] != "has" or c.get("dose"):
             left.append(c)
             continue

@@ -429,3 +429,14 @@ def test_a_need_for_treatment_is_for_a_person() -> None:
     text = "No CNS metastases that require treatment"
     assert screen(text, conditions=[{"code": "ICD10CM:C79.31"}], complete=["conditions"]) is None
     assert screen(text, conditions=[], complete=["conditions"]) is True
+
+
+def test_an_exception_no_code_exists_for_carves_nothing_from_coded_concepts() -> None:
+    # showcase exclusion 3: "... (except inactive CNS leukemia)": epilepsy on record excludes
+    text = (
+        "Previous history of CNS disease, including but not limited to epilepsy, paralysis, aphasia, stroke, severe "
+        "brain injury, dementia, Parkinson's disease, neuropathy (except inactive CNS leukemia);"
+    )
+    assert screen(text, conditions=[{"code": "ICD10CM:G40.909"}], complete=["conditions"]) is True
+    assert screen(text, conditions=[], complete=["conditions"]) is False
+    assert "uncodable" not in str(logic(text))
