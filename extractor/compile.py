@@ -404,8 +404,8 @@ def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict
     if carve_qualifiers:  # "except adequately treated basal cell carcinoma": the record cannot tell
         what = ", ".join(sorted({q for q, _ in carve_qualifiers}))
         words = ", ".join(repr(w) for _, w in carve_qualifiers)
-        for c in carve:
-            c.pop("uncodable", None)
+        for part in carve:
+            part.pop("uncodable", None)
         carve = [{"op": "all", "args": [*carve, _manual(node, f"{what} not coded: {words}")]}] if carve else []
     else:
         carve = _narrow([leaf for _, leaf in leaves], carve, node)
