@@ -440,3 +440,16 @@ def test_an_exception_no_code_exists_for_carves_nothing_from_coded_concepts() ->
     assert screen(text, conditions=[{"code": "ICD10CM:G40.909"}], complete=["conditions"]) is True
     assert screen(text, conditions=[], complete=["conditions"]) is False
     assert "uncodable" not in str(logic(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Histologically proven metastatic or unresectable high grade neuroendocrine tumor",  # NCT00004922
+        "Relapsed or refractory acute lymphoblastic leukemia",
+        "Stable seated morning home blood pressure of over 135 mmHg",  # NCT00460213
+    ],
+)
+def test_what_no_record_states_keeps_a_manual_part(text: str) -> None:
+    # histologic proof, extent and disease status, home measurements: the gold guide codes them as manual
+    assert "manual" in str(logic(text))
