@@ -386,29 +386,49 @@ def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict
     # an uncoded concept stays in the expression as a manual part: "pregnant or nursing" is true when
     # the record says pregnant, unknown otherwise, never false because nursing has no code
     leaves: list[tuple[bool, dict[str, Any]]] = []
-    seen: set[str] = set()
+    seen: dict[str, dict[str, Any]] = {}
+    leaf_of: dict[int, dict[str, Any]] = {}
     for e, h in zip(plain, checks, strict=True):
         leaf = h if h is not None else {**_manual(node, f"no standard code for: {e['text']}"), "span": e["span"]}
         key = repr({k: v for k, v in leaf.items() if k != "span"} if leaf["op"] != "manual" else e["text"].lower())
         if key not in seen:
-            seen.add(key)
+            seen[key] = leaf
             leaves.append((bool(e["negated"]), leaf))
+        leaf_of[id(e)] = seen[key]
     for e in planned:  # "or planned to receive vaccines during the screening period": plans are not on record
         key = f"planned {e['text'].lower()}"
         if key not in seen:
-            seen.add(key)
+            seen[key] = {}
             leaf = {**_manual(node, f"planned or expected: {e['text']!r} (plans are not on record)"), "span": e["span"]}
             leaves.append((bool(e["negated"]), leaf))
     carve = _carve(node, excepted, windows, base)
     own_qualifiers, carve_qualifiers = _qualifiers(node.text, item)
     if carve_qualifiers:  # "except adequately treated basal cell carcinoma": the record cannot tell
-        what = ", ".join(sorted({q for q, _ in carve_qualifiers}))
-        words = ", ".join(repr(w) for _, w in carve_qualifiers)
         for part in carve:
             part.pop("uncodable", None)
-        carve = [{"op": "all", "args": [*carve, _manual(node, f"{what} not coded: {words}")]}] if carve else []
+        carve = [{"op": "all", "args": [*carve, _qualifier_leaf(node, carve_qualifiers)]}] if carve else []
     else:
         carve = _narrow([leaf for _, leaf in leaves], carve, node)
+    # a qualifier of one mention qualifies that mention only: "arrhythmias ... requiring antiarrhythmic treatment
+    # (such as sustained ventricular tachycardia, ventricular fibrillation)": fibrillation on record decides it
+    general: list[Found] = []
+    for qualifier in own_qualifiers:
+        targets = [] if qualifier[0] in _whole_qualifiers() else _qualified(node.text, qualifier, plain, base)
+        qualified = [q for t in targets if (q := leaf_of.get(id(t)))]
+        if not qualified:
+            general.append(qualifier)
+            continue
+        for target_leaf in {id(q): q for q in qualified}.values():
+            unqualified = dict(target_leaf)
+            target_leaf.clear()
+            target_leaf.update(
+                {
+                    "op": "all",
+                    "args": [unqualified, _qualifier_leaf(node, [qualifier])],
+                    "span": unqualified.get("span"),
+                }
+            )
+    own_qualifiers = general
     negated = all(n for n, _ in leaves)
     if negated:  # "no CNS metastases or leptomeningeal disease": none of them
         parts = [leaf for _, leaf in leaves]
@@ -430,7 +450,7 @@ def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict
 _GENERIC = re.compile(
     r"^(?:(?:any|prior|previous|current|concurrent|concomitant|systemic|other|the|such)\s+)*"
     r"(?:treatments?|therap(?:y|ies)|medications?|medicines?|drugs?|use|intake|exposure|administration|agents?|"
-    r"regimens?|products?|substances?)$",
+    r"regimens?|products?|substances?|episodes?|evidence)$",
     re.IGNORECASE,
 )
 _INFECTION = re.compile(r"^(?:\w+\s+)?infections?$", re.IGNORECASE)
@@ -485,9 +505,13 @@ def _carve(
     return out
 
 
-def _qualifiers(text: str, item: bool, thresholds: bool = False) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+Found = tuple[str, str, int, int]
+"""A qualifier found: what it is, its words, and where (offsets in the criterion's text)."""
+
+
+def _qualifiers(text: str, item: bool, thresholds: bool = False) -> tuple[list[Found], list[Found]]:
     """Qualifiers no record codes ("localized", "fully treated and cured", "uncontrolled"), as
-    ``(what, words)``: those of the criterion itself, and those inside its exceptions. With
+    ``(what, words, start, end)``: those of the criterion itself, and those inside its exceptions. With
     ``thresholds``, those a threshold defines are left out."""
     from .rules import qualifiers
     from .scope import exception_scopes
@@ -498,12 +522,69 @@ def _qualifiers(text: str, item: bool, thresholds: bool = False) -> tuple[list[t
     if not found:
         return [], []
     scopes = [] if item else exception_scopes(text)
-    own: list[tuple[str, str]] = []
-    carved: list[tuple[str, str]] = []
+    own: list[Found] = []
+    carved: list[Found] = []
     for what, m in sorted(found, key=lambda f: f[1].start()):
         inside = any(s <= m.start() < e for s, e in scopes)
-        (carved if inside else own).append((what, " ".join(m.group().split())))
+        (carved if inside else own).append((what, " ".join(m.group().split()), m.start(), m.end()))
     return own, carved
+
+
+def _whole_qualifiers() -> frozenset[str]:
+    from .rules import qualifiers
+
+    return frozenset(q.what for q in qualifiers() if q.whole)
+
+
+_POSTPOSITIVE = re.compile(r"^(?:that|which|who|requir|need|with)", re.IGNORECASE)
+
+
+def _qualified(text: str, found: Found, entities: list[dict[str, Any]], base: int) -> list[dict[str, Any]]:
+    """The mentions a qualifier modifies: the one it precedes ("uncontrolled hypertension", "significant
+    evidence of depression") and those coordinated with it ("clinically significant cardiovascular and/or
+    cerebrovascular disease"), or for "that require treatment", "requiring antiarrhythmic treatment", the
+    one before it; none when it is about the criterion as a whole."""
+    first = _qualified_entity(text, found, entities, base)
+    if first is None:
+        return []
+    out = [first]
+    if first["span"][0] - base >= found[3]:
+        for e in entities:
+            if e["span"][0] <= out[-1]["span"][0]:
+                continue
+            gap = text[out[-1]["span"][1] - base : e["span"][0] - base]
+            if not _COORDINATED_GAP.match(gap):
+                break
+            out.append(e)
+    return out
+
+
+_COORDINATED_GAP = re.compile(r"^\s*(?:,|and|or|and/or|/)\s*(?:and|or)?\s*$", re.IGNORECASE)
+
+
+def _qualified_entity(text: str, found: Found, entities: list[dict[str, Any]], base: int) -> dict[str, Any] | None:
+    """The first mention a qualifier modifies (see :func:`_qualified`)."""
+    _, words, start, end = found
+    before = [e for e in entities if e["span"][1] - base <= start]
+    after = [e for e in entities if e["span"][0] - base >= end]
+
+    def near_after() -> dict[str, Any] | None:
+        if after:
+            gap = text[end : after[0]["span"][0] - base]
+            if len(gap) <= 30 and not re.search(r"[,;()]", gap):
+                return after[0]
+        return None
+
+    def near_before() -> dict[str, Any] | None:
+        if before:
+            gap = text[before[-1]["span"][1] - base : start]
+            if len(gap) <= 60 and not re.search(r"[;()]", gap):
+                return before[-1]
+        return None
+
+    if _POSTPOSITIVE.match(words):
+        return near_before()
+    return near_after() or near_before()
 
 
 def _untimed_concepts(node: Criterion, windows: list[Constraint], base: int) -> list[dict[str, Any]]:
@@ -531,9 +612,9 @@ def _untimed_concepts(node: Criterion, windows: list[Constraint], base: int) -> 
     return out
 
 
-def _qualifier_leaf(node: Criterion, found: list[tuple[str, str]]) -> dict[str, Any]:
-    what = ", ".join(sorted({q for q, _ in found}))
-    words = ", ".join(repr(w) for _, w in found)
+def _qualifier_leaf(node: Criterion, found: list[Found]) -> dict[str, Any]:
+    what = ", ".join(sorted({q for q, _, _, _ in found}))
+    words = ", ".join(repr(w) for _, w, _, _ in found)
     return _manual(node, f"{what} not coded: {words}")
 
 

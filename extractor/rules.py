@@ -118,17 +118,23 @@ class Qualifier:
     pattern: re.Pattern[str]
     threshold_defines: bool = False
     """A threshold in the same criterion says what the qualifier means ("poorly controlled (BP >= 150)")."""
+    whole: bool = False
+    """It qualifies the criterion as a whole ("cannot discontinue these medications"), not the mention beside it."""
 
 
 def parse_qualifiers(text: str | None = None) -> tuple[Qualifier, ...]:
     rows = read_jsonl(
-        "qualifiers.jsonl", required={"what": str, "pattern": str}, optional={"threshold_defines": bool}, text=text
+        "qualifiers.jsonl",
+        required={"what": str, "pattern": str},
+        optional={"threshold_defines": bool, "whole": bool},
+        text=text,
     )
     return tuple(
         Qualifier(
             what=r["what"],
             pattern=compile_pattern(r["pattern"], r["_where"]),
             threshold_defines=r.get("threshold_defines", False),
+            whole=r.get("whole", False),
         )
         for r in rows
     )

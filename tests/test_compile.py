@@ -453,3 +453,18 @@ def test_an_exception_no_code_exists_for_carves_nothing_from_coded_concepts() ->
 def test_what_no_record_states_keeps_a_manual_part(text: str) -> None:
     # histologic proof, extent and disease status, home measurements: the gold guide codes them as manual
     assert "manual" in str(logic(text))
+
+
+def test_a_qualifier_qualifies_the_mention_it_belongs_to() -> None:
+    # showcase exclusion 10/6: ventricular fibrillation on record excludes, whatever "requiring antiarrhythmic
+    # treatment" says about arrhythmias in general
+    text = (
+        "Arrhythmias with clinical significance or requiring antiarrhythmic treatment (such as sustained ventricular "
+        "tachycardia, ventricular fibrillation, torsade de pointes tachycardia and complete left bundle branch block, "
+        "etc.);"
+    )
+    assert screen(text, conditions=[{"code": "ICD10CM:I49.01"}], complete=["conditions"], medications=[]) is True
+    # ... and "clinically significant" reaches every coordinated mention; "cannot discontinue these medications"
+    # qualifies the whole list
+    expr = logic("Patients who are on B-blockers, thiazides, and/or glucocorticoids and cannot discontinue these.")
+    assert expr["op"] == "all" and expr["args"][-1]["op"] == "manual"
