@@ -341,6 +341,9 @@ def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict
         )
     }
     indications = _indications(node, base)
+    allergens = _allergens(node, base)
+    given_for = _given_for(node, base)
+    indications |= {tuple(e["span"]) for e in [*allergens, *given_for]}
     plain = [
         e
         for e in node.entities
@@ -364,6 +367,16 @@ def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict
         and not e.get("condition")
     ]
     excepted = [e for e in node.entities if e["label"] in _KINDS and e["exception"] and not item]
+    if allergens:
+        # "Allergic to any drug component ..., including cyclophosphamide, fludarabine": the drugs are what the
+        # allergy is to, not exposures; no record codes the allergen
+        names = ", ".join(dict.fromkeys(e["text"] for e in allergens))
+        allergen_leaf = {
+            **_manual(node, f"allergy to {names}: the allergen is not on record"),
+            "span": allergens[0]["span"],
+        }
+        if not plain:
+            return allergen_leaf
     if not plain:
         return None
     checks = [_has(e, windows, node.text, base) for e in plain]
@@ -440,6 +453,11 @@ def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict
     core: dict[str, Any] = parts[0] if len(parts) == 1 else {"op": op, "args": parts}
     if own_qualifiers:  # "localized basal cell carcinoma", "uncontrolled hypertension": the record says only half
         core = {"op": "all", "args": [core, _qualifier_leaf(node, own_qualifiers)]}
+    if allergens:
+        core = {"op": "all", "args": [core, allergen_leaf]}
+    if given_for:  # "steroids as a preventive medication for allergic reactions": why it was given is not on record
+        names = ", ".join(dict.fromkeys(e["text"] for e in given_for))
+        core = {"op": "all", "args": [core, _manual(node, f"given for {names}: a drug's indication is not on record")]}
     if judged:  # "(except ... with no active TB by the investigator's judgement)": a person decides the carve-out
         carve.append(_manual(node, "the exception is decided by a person"))
     if carve:  # an uncodable exception leaves the criterion unknown where it would hold, never silently true
@@ -456,6 +474,48 @@ _GENERIC = re.compile(
 _INFECTION = re.compile(r"^(?:\w+\s+)?infections?$", re.IGNORECASE)
 _WITH_AFTER = re.compile(r"\s+(?:with|by|due\s+to|caused\s+by)\b", re.IGNORECASE)
 _INDICATION = re.compile(r"\s*\(\s*for\s+[^()]*\)", re.IGNORECASE)
+
+
+_ALLERGY_CUE = re.compile(
+    r"\b(?:allerg(?:y|ic|ies)|hypersensitiv(?:e|ity|ities)|intoleran(?:ce|t)|anaphyla(?:xis|ctic))\s+(?:reactions?\s+)?"
+    r"(?:to|for|of|with|against)\b",
+    re.IGNORECASE,
+)
+
+
+def _allergens(node: Criterion, base: int) -> list[dict[str, Any]]:
+    """Drugs named as what an allergy is to ("known allergy to any GLP 1 analogue, sitagliptin")."""
+    out: list[dict[str, Any]] = []
+    for cue in _ALLERGY_CUE.finditer(node.text):
+        stop = re.search(r"[;.](?:\s|$)", node.text[cue.end() :])
+        end = cue.end() + stop.start() if stop else len(node.text)
+        out += [
+            e for e in node.entities if e["label"] == "Drug" and cue.end() <= e["span"][0] - base < end and e not in out
+        ]
+    return out
+
+
+_GIVEN_FOR = re.compile(r"\s+(?:(?:as|is|are|used|given|taken)\s+(?:\w+\s+){0,3})?for\s+", re.IGNORECASE)
+
+
+def _given_for(node: Criterion, base: int) -> list[dict[str, Any]]:
+    """Conditions named as what a drug is given for, in the running text ("steroids as a preventive medication
+    for allergic reactions"): the criterion is about the drug given for that reason."""
+    out: list[dict[str, Any]] = []
+    for e in node.entities:
+        if e["label"] != "Drug":
+            continue
+        m = _GIVEN_FOR.match(node.text, e["span"][1] - base)
+        if not m:
+            continue
+        stop = re.search(r"[,;()]|\.(?:\s|$)", node.text[m.end() :])
+        end = m.end() + stop.start() if stop else len(node.text)
+        out += [
+            c
+            for c in node.entities
+            if c["label"] == "Condition" and m.end() <= c["span"][0] - base < end and c not in out
+        ]
+    return out
 
 
 def _indications(node: Criterion, base: int) -> set[tuple[int, int]]:

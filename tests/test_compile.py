@@ -468,3 +468,35 @@ def test_a_qualifier_qualifies_the_mention_it_belongs_to() -> None:
     # qualifies the whole list
     expr = logic("Patients who are on B-blockers, thiazides, and/or glucocorticoids and cannot discontinue these.")
     assert expr["op"] == "all" and expr["args"][-1]["op"] == "manual"
+
+
+def test_what_an_allergy_is_to_is_not_an_exposure() -> None:
+    # showcase exclusion 11, NCT01098539 exclusion 9
+    text = (
+        "Allergic to any drug component to be used in this study, including but not limited to S1904, clearing drugs "
+        "(cyclophosphamide, fludarabine), etc.;"
+    )
+    took_it = [{"code": "ATC:L01AA01", "start": "2024-01-01", "end": "2024-02-01"}]  # cyclophosphamide, no allergy
+    assert screen(text, medications=took_it, conditions=[], complete=["medications", "conditions"]) is False
+    assert "allergen is not on record" in str(logic(text))
+
+
+def test_what_a_drug_was_given_for_is_a_manual_part() -> None:
+    # showcase exclusion 15/3 "Steroids as a preventive medication for allergic reactions ..."
+    expr = logic("Steroids as a preventive medication for allergic reactions")
+    assert expr["op"] == "all" and "indication is not on record" in expr["args"][-1]["reason"]
+    assert "T78.4" not in str(expr)  # the allergic reaction is why, not what is asked
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "expected"),
+    [
+        ("No psychosis", "ICD10CM:F20.9", False),  # schizophrenia is a psychosis (NCT00003757)
+        ("Existing peripheral vascular disease", "ICD10CM:I70.21", True),  # NCT00001969
+        ("Systemically-active antifungals.", "ATC:D01BA02", True),  # terbinafine (NCT00002438)
+    ],
+)
+def test_class_concepts_cover_their_code_blocks(text: str, code: str, expected: bool) -> None:
+    kind = "medications" if code.startswith("ATC") else "conditions"
+    record = {kind: [{"code": code, "start": "2025-02-01", "end": None} if kind == "medications" else {"code": code}]}
+    assert screen(text, **record, complete=[kind]) is expected
