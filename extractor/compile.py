@@ -699,6 +699,7 @@ def _narrow(leaves: list[dict[str, Any]], carve: list[dict[str, Any]], node: Cri
     coded = [h for leaf in leaves for h in has_leaves(leaf)]
     every_leaf_coded = all(has_leaves(leaf) for leaf in leaves)
     left = []
+    carved_from: dict[int, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
     for c in carve:
         if c.get("uncodable") and coded and every_leaf_coded:
             # "CNS disease, including epilepsy, stroke, ... (except inactive CNS leukemia)": no code exists for
@@ -725,9 +726,7 @@ def _narrow(leaves: list[dict[str, Any]], carve: list[dict[str, Any]], node: Cri
             # still excludes for chemotherapy
             carve_out = {"op": "all", "args": [c, _manual(node, f"what sets the excepted {c.get('display')} apart")]}
             for leaf in same:
-                kept = dict(leaf)
-                leaf.clear()
-                leaf.update({"op": "all", "args": [kept, {"op": "not", "arg": carve_out}], "span": kept.get("span")})
+                carved_from.setdefault(id(leaf), (leaf, []))[1].append(carve_out)
             continue
         if coded and all(leaf["kind"] != c["kind"] for leaf in coded):
             left.append(_manual(node, f"exception {c.get('display')!r}: what the treatment was for is not on record"))
@@ -736,6 +735,11 @@ def _narrow(leaves: list[dict[str, Any]], carve: list[dict[str, Any]], node: Cri
         if every_leaf_coded and not overlap:
             continue
         left.append(c)
+    for leaf, outs in carved_from.values():  # rewritten once every exception has been compared with it
+        kept = dict(leaf)
+        leaf.clear()
+        arg = outs[0] if len(outs) == 1 else {"op": "any", "args": outs}
+        leaf.update({"op": "all", "args": [kept, {"op": "not", "arg": arg}], "span": kept.get("span")})
     return left
 
 

@@ -82,3 +82,16 @@ def test_structured_fields_of_corpus_records() -> None:
     trial = parse("NCT00000102")
     got = {c.id: (c.constraints[0].comparator, c.constraints[0].value) for c in trial.criteria if c.constraints}
     assert got == {"structured/minimum_age": (">=", 14), "structured/maximum_age": ("<=", 35)}
+
+
+@pytest.mark.parametrize("record", RECORDS, ids=[r["nct_id"] for r in RECORDS])
+def test_every_sample_trial_compiles_and_screens(record: dict) -> None:
+    # NCT00002378: two exceptions with the criterion's own code once crashed the compiler
+    from extractor.compile import compile_trial
+    from extractor.patients import patient_from_json
+    from extractor.screen import Screener
+
+    trial = parse_record(record_from_json(record, record["nct_id"]), tag=True)
+    json.dumps(compile_trial(trial))
+    verdict = Screener(trial).screen(patient_from_json({"id": "P", "as_of": "2025-03-01"}, "test"))
+    assert verdict["eligible"] in (True, False, None)
