@@ -266,7 +266,18 @@ def _judged_exception(text: str) -> bool:
 
     hits = [m.start() for m in _SUBJECTIVE.finditer(text)]
     scopes = exception_scopes(text) if hits else []
+    # an exception in brackets runs to its closing bracket: "(except for subjects with ... more than 1 year
+    # ago who are judged by the investigator to have no evidence of active tuberculosis)"
+    scopes = [(s, _bracket_end(text, s, e)) for s, e in scopes]
     return bool(hits) and all(any(s <= h < e for s, e in scopes) for h in hits)
+
+
+def _bracket_end(text: str, start: int, end: int) -> int:
+    """``end``, or the closing bracket of the bracket ``start`` lies in."""
+    if text.rfind("(", 0, start) <= text.rfind(")", 0, start):
+        return end
+    close = text.find(")", end)
+    return close if close != -1 else len(text)
 
 
 def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict[str, Any] | None:
@@ -310,6 +321,16 @@ def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict
         parts += _untimed_concepts(node, windows, base)
         parts.sort(key=lambda p: tuple(_span_of(p) or (0, 0)))
         joined = _joined(parts, node.text, base)
+        person = _asks_a_person(node, base)
+        if person is not None:
+            # "Provide the written informed consent of their parents (if the subject is under 18 years of age)":
+            # the age says when a person must check; elsewhere both hold ("age >= 18 and willing to comply")
+            conditional = any(
+                c.span is not None and _IF_CLAUSE.search(node.text, 0, c.span[0] - base) for c in node.constraints
+            )
+            if conditional:
+                return {"op": "implies", "if": joined, "then": person}
+            joined = {"op": "all", "args": [joined, person]}
         own_qualifiers, _ = _qualifiers(node.text, node.exception, thresholds=True)
         if own_qualifiers:  # "Disease-free survivors at least 6 years of age": the age is half of it
             joined = {"op": "all", "args": [joined, _qualifier_leaf(node, own_qualifiers)]}
@@ -415,6 +436,11 @@ def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict
             leaf = {**_manual(node, f"planned or expected: {e['text']!r} (plans are not on record)"), "span": e["span"]}
             leaves.append((bool(e["negated"]), leaf))
     carve = _carve(node, excepted, windows, base)
+    if judged:  # "(except ... with no active TB by the investigator's judgement)": a person decides the carve-out
+        for part in carve:
+            part.pop("uncodable", None)
+        person = _manual(node, "the exception is decided by a person")
+        carve = [{"op": "all", "args": [*carve, person]}] if carve else [person]
     own_qualifiers, carve_qualifiers = _qualifiers(node.text, item)
     if carve_qualifiers:  # "except adequately treated basal cell carcinoma": the record cannot tell
         for part in carve:
@@ -458,8 +484,6 @@ def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict
     if given_for:  # "steroids as a preventive medication for allergic reactions": why it was given is not on record
         names = ", ".join(dict.fromkeys(e["text"] for e in given_for))
         core = {"op": "all", "args": [core, _manual(node, f"given for {names}: a drug's indication is not on record")]}
-    if judged:  # "(except ... with no active TB by the investigator's judgement)": a person decides the carve-out
-        carve.append(_manual(node, "the exception is decided by a person"))
     if carve:  # an uncodable exception leaves the criterion unknown where it would hold, never silently true
         core = {"op": "all", "args": [core, {"op": "not", "arg": {"op": "any", "args": carve}}]}
     return {"op": "not", "arg": core} if negated else core
@@ -645,6 +669,31 @@ def _qualified_entity(text: str, found: Found, entities: list[dict[str, Any]], b
     if _POSTPOSITIVE.match(words):
         return near_before()
     return near_after() or near_before()
+
+
+_IF_CLAUSE = re.compile(r"\(?\b(?:if|when|in\s+case)\b[^();.]*$", re.IGNORECASE)
+_CONSENT_AS_TIME = re.compile(
+    r"\b(?:at\s+(?:the\s+)?time(?:\s+of)?|time\s+of|before|prior\s+to|after|since|until|from|date\s+of|day\s+of|of|when|"
+    r"while|upon|on|at)\s+"
+    r"(?:the\s+)?(?:signing|signature|obtaining|giving)?\s*(?:of\s+)?(?:the\s+)?(?:written\s+)?(?:informed\s+)?"
+    r"(?:consent|ICF)(?:\s+form)?",
+    re.IGNORECASE,
+)
+
+
+def _asks_a_person(node: Criterion, base: int) -> dict[str, Any] | None:
+    """A manual leaf when a threshold criterion also asks for consent, judgement or willingness (not when
+    consent only dates something: "aged 18 or over at the time of signing informed consent")."""
+    text = node.text
+    for c in node.constraints:
+        if c.span is not None:
+            s, e = c.span[0] - base, c.span[1] - base
+            text = text[:s] + " " * (e - s) + text[e:]
+    text = _CONSENT_AS_TIME.sub(lambda m: " " * len(m.group()), text)
+    text = re.sub(r"\b(?:life\s+expectancy|expected\s+survival|survival\s+period)\b", "", text, flags=re.IGNORECASE)
+    if not _SUBJECTIVE.search(text) or _judged_exception(node.text):
+        return None
+    return _manual(node, "consent, judgement or willingness: a person decides")
 
 
 def _untimed_concepts(node: Criterion, windows: list[Constraint], base: int) -> list[dict[str, Any]]:

@@ -500,3 +500,39 @@ def test_class_concepts_cover_their_code_blocks(text: str, code: str, expected: 
     kind = "medications" if code.startswith("ATC") else "conditions"
     record = {kind: [{"code": code, "start": "2025-02-01", "end": None} if kind == "medications" else {"code": code}]}
     assert screen(text, **record, complete=[kind]) is expected
+
+
+def test_consent_beside_a_threshold_is_not_dropped() -> None:
+    # NCT00460486 "Provide the written informed consent of their parents / legal guardian (if the subject is under
+    # 18 years of age);": for a minor a person checks; an adult is not excluded by the age
+    text = (
+        "Provide the written informed consent of their parents / legal guardian (if the subject is under 18 years of "
+        "age);"
+    )
+    expr = logic(text)
+    assert expr["op"] == "implies" and expr["then"]["op"] == "manual"
+    assert screen(text, age=30) is True
+    assert screen(text, age=15) is None
+    # consent as a point in time asks nobody anything (showcase inclusion 2)
+    assert "manual" not in str(logic("Male or female, aged 12-65 years when signing the informed consent form;"))
+
+
+@pytest.mark.parametrize(
+    ("conditions", "expected"),
+    [
+        ([{"code": "ICD10CM:A15.0", "onset": "2024-10-01"}], True),  # active TB 5 months before consent
+        ([{"code": "ICD10CM:A15.0", "onset": "2022-01-01"}], False),  # over a year ago, outside the window
+        ([], False),
+    ],
+)
+def test_a_judged_exception_carves_only_its_own_case(conditions: list[Any], expected: bool) -> None:
+    # showcase exclusion 17: the investigator judges only those with TB more than a year ago
+    text = (
+        "Subjects with a history of active tuberculosis infection within 1 year before signing the ICF (except for "
+        "subjects with a history of active tuberculosis infection more than 1 year ago who are judged by the "
+        "investigator to have no evidence of active tuberculosis);"
+    )
+    screener = Screener(parse_text(f"Exclusion Criteria:\n- {text}\n", trial_id="T"))
+    record = {"id": "P", "as_of": "2025-03-01", "events": {"informed_consent": "2025-03-01"}}
+    patient = patient_from_json({**record, "conditions": conditions, "complete": ["conditions"]}, "t")
+    assert screener.screen(patient)["criteria"]["exclusion/1"] is expected
