@@ -536,3 +536,17 @@ def test_a_judged_exception_carves_only_its_own_case(conditions: list[Any], expe
     record = {"id": "P", "as_of": "2025-03-01", "events": {"informed_consent": "2025-03-01"}}
     patient = patient_from_json({**record, "conditions": conditions, "complete": ["conditions"]}, "t")
     assert screener.screen(patient)["criteria"]["exclusion/1"] is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "expected"),
+    [
+        ("Patients with dementia, amnestic and other cognitive disorders.", "ICD10CM:G30.9", True),  # NCT00463346
+        ("Burkitt's lymphoma/leukemia;", "ICD10CM:C91.A0", True),  # showcase exclusion 2
+        ("interstitial lung disease or interstitial pneumonia", "ICD10CM:J70.4", True),  # showcase exclusion 19
+        ("Patients with secondary hypertension or malignant hypertension.", "ICD10CM:I10", None),  # NCT00460213
+    ],
+)
+def test_more_concepts_that_span_code_blocks(text: str, code: str, expected: bool | None) -> None:
+    # essential hypertension is neither secondary (I15) nor known to be malignant (no code of its own)
+    assert screen(text, conditions=[{"code": code}], complete=["conditions"]) is expected
