@@ -341,9 +341,17 @@ def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict
         # "Any prior preparative regimen allowed": a permission restricts nobody
         return {"op": "const", "value": True}  # also PDQ's "Not specified", "See Disease Characteristics"
     judged = _judged_exception(node.text)
+    person_part: tuple[str, tuple[int, int]] | None = None
     if _SUBJECTIVE.search(node.text) and not judged:
-        return _manual(node, "consent, judgement or prognosis: a person decides")
-    if node.needs_person is not None and node.needs_person >= TRIAGE_CUTOFF and not node.children:
+        person_part = _person_part(node, base)
+        if person_part is None:
+            return _manual(node, "consent, judgement or prognosis: a person decides")
+    if (
+        node.needs_person is not None
+        and node.needs_person >= TRIAGE_CUTOFF
+        and not node.children
+        and person_part is None  # the rules found which part a person decides
+    ):
         return _manual(node, f"the triage model says a person decides (score {node.needs_person:.2f})")
     # an item of an "except for the following:" list says what it carves out: its own entities are its content
     item = node.exception
@@ -361,7 +369,10 @@ def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict
             for c in windows
         )
     }
-    indications = _indications(node, base)
+    indications = _indications(node, base) | _irrelevant(node, base)
+    if person_part is not None:  # the part a person decides is theirs alone
+        lo, hi = person_part[1]
+        indications |= {tuple(e["span"]) for e in node.entities if lo <= e["span"][0] - base < hi}
     allergens = _allergens(node, base)
     given_for = _given_for(node, base)
     indications |= {tuple(e["span"]) for e in [*allergens, *given_for]}
@@ -484,6 +495,11 @@ def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict
     if given_for:  # "steroids as a preventive medication for allergic reactions": why it was given is not on record
         names = ", ".join(dict.fromkeys(e["text"] for e in given_for))
         core = {"op": "all", "args": [core, _manual(node, f"given for {names}: a drug's indication is not on record")]}
+    if person_part is not None:
+        # "Pregnancy, breastfeeding, or possibility of becoming pregnant (... as determined by the investigator)":
+        # pregnancy on record decides it; "must not be pregnant and willing to avoid pregnancy": both must hold
+        person = _manual(node, "consent, judgement or willingness: a person decides")
+        core = {"op": person_part[0], "args": [core, person]}
     if carve:  # an uncodable exception leaves the criterion unknown where it would hold, never silently true
         core = {"op": "all", "args": [core, {"op": "not", "arg": {"op": "any", "args": carve}}]}
     return {"op": "not", "arg": core} if negated else core
@@ -696,11 +712,60 @@ def _asks_a_person(node: Criterion, base: int) -> dict[str, Any] | None:
     return _manual(node, "consent, judgement or willingness: a person decides")
 
 
+_JOINT_BEFORE = re.compile(r"(?:,\s*|\s)(?:(and|or)\s+)?$", re.IGNORECASE)
+
+
+def _person_part(node: Criterion, base: int) -> tuple[str, tuple[int, int]] | None:
+    """Where consent, judgement or willingness is one part of a criterion, that part and how it joins the
+    rest: ``("any", span)`` after an "or" (and for a bracket in an exclusion), ``("all", span)`` after "and";
+    ``None`` when it is the whole criterion, or the rest names nothing coded."""
+    text = node.text
+    hits = [m.start() for m in _SUBJECTIVE.finditer(text)]
+    if not hits:
+        return None
+    first = hits[0]
+    open_ = text.rfind("(", 0, first)
+    if open_ > text.rfind(")", 0, first):  # in a bracket: that bracket
+        close = text.find(")", open_)
+        span = (open_, close + 1 if close != -1 else len(text))
+        op = "any" if node.section == "exclusion" else "all"
+    else:
+        # the clause the first hit is in, from the coordinator before it to the end of the sentence
+        start = max(text.rfind(", or", 0, first), text.rfind(" or ", 0, first), text.rfind(" and ", 0, first))
+        if start <= 0:
+            return None
+        stop = re.search(r"[.;](?:\s|$)", text[first:])
+        span = (start, first + stop.start() if stop else len(text))
+        op = "any" if text[start:].lstrip(", ").lower().startswith("or") else "all"
+    if any(not (span[0] <= h < span[1]) for h in hits):
+        return None
+    rest = [
+        e
+        for e in node.entities
+        if e["label"] in _KINDS and not (span[0] <= e["span"][0] - base < span[1]) and e.get("concept", {}).get("code")
+    ]
+    return (op, span) if rest else None
+
+
+_WITH_OR_WITHOUT = re.compile(r"\bwith\s+or\s+without\b|\bregardless\s+of\b|\birrespective\s+of\b", re.IGNORECASE)
+
+
+def _irrelevant(node: Criterion, base: int) -> set[tuple[int, int]]:
+    """Mentions the criterion says do not matter: "with or without major depression", "regardless of sex"."""
+    out: set[tuple[int, int]] = set()
+    for m in _WITH_OR_WITHOUT.finditer(node.text):
+        stop = re.search(r"[,;()]|\.(?:\s|$)", node.text[m.end() :])
+        end = m.end() + stop.start() if stop else len(node.text)
+        out |= {tuple(e["span"]) for e in node.entities if m.end() <= e["span"][0] - base < end}
+    return out
+
+
 def _untimed_concepts(node: Criterion, windows: list[Constraint], base: int) -> list[dict[str, Any]]:
     """The coded conditions, drugs and procedures of a criterion that no threshold of it is about:
     "cirrhosis, biliary obstruction or ALT or AST elevation more than 3 times the upper limit"."""
     taken = [c.concept_span for c in node.constraints if c.concept_span is not None]
     taken += [c.span for c in node.constraints if c.span is not None]
+    taken += list(_irrelevant(node, base))
     out = []
     for e in node.entities:
         if e["label"] not in _KINDS or e["exception"] or e["hypothetical"] or e["family"] or e.get("condition"):

@@ -550,3 +550,29 @@ def test_a_judged_exception_carves_only_its_own_case(conditions: list[Any], expe
 def test_more_concepts_that_span_code_blocks(text: str, code: str, expected: bool | None) -> None:
     # essential hypertension is neither secondary (I15) nor known to be malignant (no code of its own)
     assert screen(text, conditions=[{"code": code}], complete=["conditions"]) is expected
+
+
+@pytest.mark.parametrize(
+    ("conditions", "expected"),
+    [([{"code": "ICD10CM:Z33.1"}], True), ([], None)],
+)
+def test_a_judged_part_in_brackets_leaves_the_rest_decidable(conditions: list[Any], expected: bool | None) -> None:
+    # NCT00461903 exclusion 2: pregnancy on record excludes; otherwise the investigator's part is open
+    text = (
+        "Pregnancy, breastfeeding, or possibility of becoming pregnant during the study (patients must have adequate "
+        "contraception as determined by the investigator)."
+    )
+    screener = Screener(parse_text(f"Exclusion Criteria:\n- {text}\n", trial_id="T"))
+    patient = patient_from_json(
+        {"id": "P", "as_of": "2025-03-01", "conditions": conditions, "complete": ["conditions"]}, "t"
+    )
+    assert screener.screen(patient)["criteria"]["exclusion/1"] is expected
+
+
+def test_with_or_without_x_does_not_ask_for_x() -> None:
+    # NCT00001969 inclusion 1
+    expr = logic(
+        "Adults between the ages of 21 and 55, with or without major depression as diagnosed with The Structured "
+        "Clinical Interview of Diagnosis (SCID) of the Diagnostic and Statistical Manual of Mental Disorder"
+    )
+    assert expr["op"] == "compare" and expr["fact"] == "age"
