@@ -215,6 +215,15 @@ def _joined(parts: list[dict[str, Any]], text: str, base: int) -> dict[str, Any]
 _RELATION = re.compile(r"\b(?:for|with|after|following|due\s+to|secondary\s+to|because\s+of|while\s+on|on)\b", re.I)
 
 
+def _or_after(text: str, base: int, left: dict[str, Any], right: dict[str, Any]) -> bool:
+    """Is ``right`` written after ``left`` with an "or" (and no "and") between them?"""
+    a, b = _span_of(left), _span_of(right)
+    if not a or not b or a[1] > b[0]:
+        return False
+    gap = text[a[1] - base : b[0] - base]
+    return bool(_OR_BETWEEN.search(gap)) and not re.search(r"\band\b", gap, re.IGNORECASE)
+
+
 def _span_of(expr: dict[str, Any]) -> Any:
     """Where a leaf was written: its own span, or its first argument's (``not``, the ``any`` of a concept's codes)."""
     if expr.get("span"):
@@ -394,6 +403,7 @@ def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict
         if e["label"] in _KINDS
         and e["hypothetical"]
         and id(e) not in past
+        and tuple(e["span"]) not in indications
         and not (e["exception"] and not item)
         and not e["family"]
         and not e.get("condition")
@@ -482,9 +492,32 @@ def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict
     negated = all(n for n, _ in leaves)
     if negated:  # "no CNS metastases or leptomeningeal disease": none of them
         parts = [leaf for _, leaf in leaves]
+        op = _join(node, parts)
     else:
-        parts = [{"op": "not", "arg": leaf} if n else leaf for n, leaf in leaves]
-    op = _join(node, parts)
+        # "must not be pregnant or breast-feeding and ...": a run of negated mentions is none of them, and the
+        # runs and the rest all hold unless an "or" stands between them
+        parts = []
+        run: list[dict[str, Any]] = []
+        closing: list[tuple[bool, dict[str, Any] | None]] = [*leaves, (False, None)]
+        for n, written in closing:
+            if written is not None and (n or (run and _or_after(node.text, base, run[-1], written))):
+                # "must not have had X, Y ... or an anticipated need for radiation": the "or" keeps the "not"
+                run.append(written)
+                continue
+            if run:
+                parts.append({"op": "not", "arg": run[0] if len(run) == 1 else {"op": "any", "args": run}})
+                run = []
+            if written is not None:
+                parts.append(written)
+        op = _join(node, parts)
+        if op == "any" and any(n for n, _ in leaves):
+            spans = [_span_of(p) for p in parts]
+            gaps = [
+                node.text[spans[i][1] - base : spans[i + 1][0] - base]
+                for i in range(len(spans) - 1)
+                if spans[i] and spans[i + 1] and spans[i][1] <= spans[i + 1][0]
+            ]
+            op = "any" if any(_OR_BETWEEN.search(g) for g in gaps) else "all"
     if any(p["op"] == "not" and _since(p["arg"]) for p in parts):
         op = "all"  # "at least 4 weeks since prior chemotherapy (6 weeks for mitomycin) and recovered": each holds
     core: dict[str, Any] = parts[0] if len(parts) == 1 else {"op": op, "args": parts}
@@ -495,14 +528,15 @@ def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict
     if given_for:  # "steroids as a preventive medication for allergic reactions": why it was given is not on record
         names = ", ".join(dict.fromkeys(e["text"] for e in given_for))
         core = {"op": "all", "args": [core, _manual(node, f"given for {names}: a drug's indication is not on record")]}
+    if carve:  # an uncodable exception leaves the criterion unknown where it would hold, never silently true
+        core = {"op": "all", "args": [core, {"op": "not", "arg": {"op": "any", "args": carve}}]}
+    result = {"op": "not", "arg": core} if negated else core
     if person_part is not None:
         # "Pregnancy, breastfeeding, or possibility of becoming pregnant (... as determined by the investigator)":
         # pregnancy on record decides it; "must not be pregnant and willing to avoid pregnancy": both must hold
         person = _manual(node, "consent, judgement or willingness: a person decides")
-        core = {"op": person_part[0], "args": [core, person]}
-    if carve:  # an uncodable exception leaves the criterion unknown where it would hold, never silently true
-        core = {"op": "all", "args": [core, {"op": "not", "arg": {"op": "any", "args": carve}}]}
-    return {"op": "not", "arg": core} if negated else core
+        result = {"op": person_part[0], "args": [result, person]}
+    return result
 
 
 _GENERIC = re.compile(

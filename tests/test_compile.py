@@ -576,3 +576,14 @@ def test_with_or_without_x_does_not_ask_for_x() -> None:
         "Clinical Interview of Diagnosis (SCID) of the Diagnostic and Statistical Manual of Mental Disorder"
     )
     assert expr["op"] == "compare" and expr["fact"] == "age"
+
+
+@pytest.mark.parametrize(
+    ("conditions", "expected"),
+    [([{"code": "ICD10CM:Z33.1"}], False), ([], None)],
+)
+def test_a_negated_list_is_none_of_it_beside_a_willingness(conditions: list[Any], expected: bool | None) -> None:
+    # NCT00001968 "Must not be pregnant or breast-feeding and willing to avoid pregnancy ...": pregnant fails;
+    # otherwise breast-feeding and the willingness are open
+    text = "Must not be pregnant or breast-feeding and willing to avoid pregnancy by the use of birth control."
+    assert screen(text, conditions=conditions, complete=["conditions"]) is expected
