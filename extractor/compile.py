@@ -174,6 +174,8 @@ def _has(entity: dict[str, Any], constraints: list[Constraint], text: str = "", 
         has["dose"] = dose["dose"]
     # "fungal infection": the mycoses B35 ... B49, no one code prefix covers them
     hases = [{**has, "code": code} for code in [concept["code"], *concept.get("also", [])]]
+    # "prior chemotherapy": the record may hold the procedure or the antineoplastic drugs given
+    hases += [{**has, "kind": "medication", "code": code} for code in concept.get("as_drugs", [])]
     if kind == "condition" and _OTHER_BEFORE.search(before):
         # "other primary malignant tumors" in a leukaemia trial: any cancer but the one studied;
         # "no other active fungal infection" in a histoplasmosis trial: any mycosis but histoplasmosis

@@ -54,11 +54,15 @@ class Concept:
     """``rules`` (a packaged lexicon) or ``gazetteer`` (learned, models/chia-gazetteer)."""
     also: tuple[str, ...] = ()
     """Further codes the concept covers where no one code prefix does (mycoses: ICD10CM:B35 ... B49)."""
+    as_drugs: tuple[str, ...] = ()
+    """For a procedure given as medicines, their ATC codes: a record may list chemotherapy as its drugs."""
 
     def as_ref(self) -> dict[str, Any]:
         ref: dict[str, Any] = {"display": self.display, "code": self.code}
         if self.also:
             ref["also"] = list(self.also)
+        if self.as_drugs:
+            ref["as_drugs"] = list(self.as_drugs)
         return ref
 
 
@@ -169,7 +173,7 @@ def _load_one(stem: str, label: str, text: str | None = None) -> list[tuple[Conc
     rows = read_jsonl(
         name,
         required={"id": str, "display": str, "code": (str, type(None)), "synonyms": list, "abbreviations": list},
-        optional={"kind": (str, type(None)), "unit": (str, type(None)), "also": list},
+        optional={"kind": (str, type(None)), "unit": (str, type(None)), "also": list, "as_drugs": list},
         text=text,
     )
     seen: set[str] = set()
@@ -187,8 +191,20 @@ def _load_one(stem: str, label: str, text: str | None = None) -> list[tuple[Conc
         also = row.get("also", [])
         if also and (row["code"] is None or not all(isinstance(c, str) and _CODE.match(c) for c in also)):
             raise ResourceError("'also' lists further codes of a coded concept", where=where)
+        as_drugs = row.get("as_drugs", [])
+        if as_drugs and (
+            label != "Procedure" or not all(isinstance(c, str) and c.startswith("ATC:") for c in as_drugs)
+        ):
+            raise ResourceError("'as_drugs' lists ATC codes of a procedure", where=where)
         concept = Concept(
-            row["id"], row["display"], row["code"], label, row.get("kind"), row.get("unit"), also=tuple(also)
+            row["id"],
+            row["display"],
+            row["code"],
+            label,
+            row.get("kind"),
+            row.get("unit"),
+            also=tuple(also),
+            as_drugs=tuple(as_drugs),
         )
         out.append((concept, row["synonyms"], row["abbreviations"]))
     return out

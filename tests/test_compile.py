@@ -587,3 +587,21 @@ def test_a_negated_list_is_none_of_it_beside_a_willingness(conditions: list[Any]
     # otherwise breast-feeding and the willingness are open
     text = "Must not be pregnant or breast-feeding and willing to avoid pregnancy by the use of birth control."
     assert screen(text, conditions=conditions, complete=["conditions"]) is expected
+
+
+def test_chemotherapy_on_record_as_its_drugs() -> None:
+    # NCT00002738 inclusion 19: a record may list chemotherapy as the antineoplastic drugs given
+    text = "At least 2 weeks since prior systemic chemotherapy"
+    recent = [{"code": "ATC:L01XA01", "start": "2025-02-20", "end": "2025-02-20"}]  # cisplatin 9 days ago
+    record = {"medications": recent, "procedures": [], "complete": ["medications", "procedures"]}
+    assert screen(text, **record) is False
+    assert screen(text, medications=[], procedures=[], complete=["medications", "procedures"]) is True
+
+
+def test_only_a_procedure_is_given_as_drugs() -> None:
+    from extractor.errors import ResourceError
+    from extractor.lexicon import _load_one
+
+    row = '{"id": "x", "display": "X", "code": "ICD10CM:C50", "as_drugs": ["ATC:L01"], "synonyms": ["x"], "abbreviations": []}'
+    with pytest.raises(ResourceError, match="as_drugs"):
+        _load_one("conditions", "Condition", row)
