@@ -602,6 +602,9 @@ def test_only_a_procedure_is_given_as_drugs() -> None:
     from extractor.errors import ResourceError
     from extractor.lexicon import _load_one
 
-    row = '{"id": "x", "display": "X", "code": "ICD10CM:C50", "as_drugs": ["ATC:L01"], "synonyms": ["x"], "abbreviations": []}'
+    row = (
+        '{"id": "x", "display": "X", "code": "ICD10CM:C50", "as_drugs": ["ATC:L01"], "synonyms": ["x"], '
+        '"abbreviations": []}'
+    )
     with pytest.raises(ResourceError, match="as_drugs"):
         _load_one("conditions", "Condition", row)
