@@ -214,7 +214,9 @@ def _joined(parts: list[dict[str, Any]], text: str, base: int) -> dict[str, Any]
     return {"op": "all", "args": parts}
 
 
-_RELATION = re.compile(r"\b(?:for|with|after|following|due\s+to|secondary\s+to|because\s+of|while\s+on|on)\b", re.I)
+_RELATION = re.compile(
+    r"\b(?:for|with|after|following|due\s+to|secondary\s+to|because\s+of|while\s+on|on|from)\b", re.I
+)
 
 
 def _or_after(text: str, base: int, left: dict[str, Any], right: dict[str, Any]) -> bool:
@@ -381,6 +383,10 @@ def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict
         )
     }
     indications = _indications(node, base) | _irrelevant(node, base)
+    # "No more than 2 prior chemotherapy regimens": a threshold no code encodes is about its concept, so the
+    # concept is not asked for as such; the threshold stays a manual part
+    uncounted = [c for c, e in compiled if e is None and c.concept_span is not None and c.kind != "duration"]
+    indications |= {(c.concept_span[0], c.concept_span[1]) for c in uncounted if c.concept_span is not None}
     if person_part is not None:  # the part a person decides is theirs alone
         lo, hi = person_part[1]
         indications |= {tuple(e["span"]) for e in node.entities if lo <= e["span"][0] - base < hi}
@@ -411,6 +417,13 @@ def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict
         and not e.get("condition")
     ]
     excepted = [e for e in node.entities if e["label"] in _KINDS and e["exception"] and not item]
+    if uncounted and not [
+        e for e in node.entities if e["label"] in _KINDS and tuple(e["span"]) not in indications and not e["exception"]
+    ]:
+        return {
+            **_manual(node, f"no standard code for the threshold {uncounted[0].text!r}"),
+            "span": list(node.span or ()),
+        }
     if allergens:
         # "Allergic to any drug component ..., including cyclophosphamide, fludarabine": the drugs are what the
         # allergy is to, not exposures; no record codes the allergen
@@ -474,13 +487,31 @@ def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict
     # a qualifier of one mention qualifies that mention only: "arrhythmias ... requiring antiarrhythmic treatment
     # (such as sustained ventricular tachycardia, ventricular fibrillation)": fibrillation on record decides it
     general: list[Found] = []
+    qualified_for: dict[int, int] = {}  # leaf -> the mention its qualifier was written for
     for qualifier in own_qualifiers:
+        if any(
+            e["span"][0] - base <= qualifier[2]
+            and qualifier[3] <= e["span"][1] - base
+            and qualifier[1].lower() in ((e.get("concept") or {}).get("display") or "").lower()
+            for e in plain
+        ):
+            continue  # part of the concept's own name: "severe persistent asthma" (J45.5)
         targets = [] if qualifier[0] in _whole_qualifiers() else _qualified(node.text, qualifier, plain, base)
-        qualified = [q for t in targets if (q := leaf_of.get(id(t)))]
-        if not qualified:
+        if not any(leaf_of.get(id(t)) for t in targets):
             general.append(qualifier)
             continue
-        for target_leaf in {id(q): q for q in qualified}.values():
+        for t in targets:
+            target_leaf = leaf_of.get(id(t))
+            if not target_leaf:
+                continue
+            if qualified_for.get(id(target_leaf), id(t)) != id(t):
+                # "severe asthma, uncontrolled mild or moderate asthma": two mentions of one concept, each with
+                # its own qualifier, are two alternatives
+                first = target_leaf["args"][0] if target_leaf["op"] == "all" else target_leaf
+                extra = {"op": "all", "args": [dict(first), _qualifier_leaf(node, [qualifier])], "span": t["span"]}
+                leaves.append((bool(t["negated"]), extra))
+                continue
+            qualified_for[id(target_leaf)] = id(t)
             unqualified = dict(target_leaf)
             target_leaf.clear()
             target_leaf.update(
@@ -532,6 +563,8 @@ def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict
         core = {"op": "all", "args": [core, _manual(node, f"given for {names}: a drug's indication is not on record")]}
     if carve:  # an uncodable exception leaves the criterion unknown where it would hold, never silently true
         core = {"op": "all", "args": [core, {"op": "not", "arg": {"op": "any", "args": carve}}]}
+    for c in uncounted:
+        core = {"op": "all", "args": [core, _manual(node, f"no standard code for the threshold {c.text!r}")]}
     result = {"op": "not", "arg": core} if negated else core
     if person_part is not None:
         # "Pregnancy, breastfeeding, or possibility of becoming pregnant (... as determined by the investigator)":
@@ -680,6 +713,9 @@ def _qualified(text: str, found: Found, entities: list[dict[str, Any]], base: in
     evidence of depression") and those coordinated with it ("clinically significant cardiovascular and/or
     cerebrovascular disease"), or for "that require treatment", "requiring antiarrhythmic treatment", the
     one before it; none when it is about the criterion as a whole."""
+    inside = [e for e in entities if e["span"][0] - base <= found[2] and found[3] <= e["span"][1] - base]
+    if inside:  # "Severe asthma" tagged whole: the qualifier is that mention's
+        return inside[:1]
     first = _qualified_entity(text, found, entities, base)
     if first is None:
         return []
@@ -883,6 +919,13 @@ def _narrow(leaves: list[dict[str, Any]], carve: list[dict[str, Any]], node: Cri
             continue
         overlap = any(leaf["kind"] == c["kind"] and _code_matches(c["code"], leaf["code"]) for leaf in coded)
         if every_leaf_coded and not overlap:
+            continue
+        manual = [leaf for leaf in leaves if leaf["op"] == "manual"]
+        if coded and manual and not overlap:
+            # "omalizumab, immunotherapy or biologic therapy ... (participants on steroids are not excluded)":
+            # steroids are none of the coded concepts, so they can only be carved out of the uncoded ones
+            for leaf in manual:
+                carved_from.setdefault(id(leaf), (leaf, []))[1].append(c)
             continue
         left.append(c)
     for leaf, outs in carved_from.values():  # rewritten once every exception has been compared with it

@@ -608,3 +608,33 @@ def test_only_a_procedure_is_given_as_drugs() -> None:
     )
     with pytest.raises(ResourceError, match="as_drugs"):
         _load_one("conditions", "Condition", row)
+
+
+def test_a_count_no_code_encodes_does_not_ask_for_its_concept() -> None:
+    # NCT00004922 "No more than 2 prior chemotherapy regimens": a patient who had chemotherapy is not thereby in
+    expr = logic("No more than 2 prior chemotherapy regimens")
+    assert expr["op"] == "manual" and "threshold" in expr["reason"]
+
+
+def test_recovered_from_is_a_relation_and_recovery_is_for_a_person() -> None:
+    # NCT00003757 "Recovered from prior chemotherapy"
+    expr = logic("Recovered from prior chemotherapy")
+    assert expr["op"] == "all" and "manual" in str(expr)
+    assert (
+        screen(
+            "Recovered from prior chemotherapy", procedures=[], medications=[], complete=["procedures", "medications"]
+        )
+        is not True
+    )
+
+
+@pytest.mark.parametrize(
+    ("conditions", "expected"),
+    [([{"code": "ICD10CM:J45.50"}], True), ([{"code": "ICD10CM:J45.20"}], None), ([], False)],
+)
+def test_two_qualified_mentions_of_one_concept_are_alternatives(conditions: list[Any], expected: bool | None) -> None:
+    # NCT00461097 exclusion 6 "Severe asthma, uncontrolled mild or moderate asthma."
+    assert (
+        screen("Severe asthma, uncontrolled mild or moderate asthma.", conditions=conditions, complete=["conditions"])
+        is expected
+    )
