@@ -554,6 +554,9 @@ def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict
     if any(p["op"] == "not" and _since(p["arg"]) for p in parts):
         op = "all"  # "at least 4 weeks since prior chemotherapy (6 weeks for mitomycin) and recovered": each holds
     core: dict[str, Any] = parts[0] if len(parts) == 1 else {"op": op, "args": parts}
+    required = _required_treatment(node, parts, base) if op == "any" and len(parts) > 1 else None
+    if required is not None:
+        core = required
     if own_qualifiers:  # "localized basal cell carcinoma", "uncontrolled hypertension": the record says only half
         core = {"op": "all", "args": [core, _qualifier_leaf(node, own_qualifiers)]}
     if allergens:
@@ -638,6 +641,44 @@ def _indications(node: Criterion, base: int) -> set[tuple[int, int]]:
         if m:
             lo, hi = base + m.start(), base + m.end()
             out |= {tuple(c["span"]) for c in node.entities if c["label"] == "Condition" and lo <= c["span"][0] < hi}
+    return out
+
+
+_REQUIRING = re.compile(
+    r"\b(?:requiring|requires|required|that\s+requires?|needing|treated\s+with)\s+(?:\w+\s+){0,2}$", re.IGNORECASE
+)
+
+
+def _required_treatment(node: Criterion, parts: list[dict[str, Any]], base: int) -> dict[str, Any] | None:
+    """ "Any uncontrolled active infection ..., requiring antibiotic, antiviral or antifungal treatment": the
+    treatments a condition requires go with it (all), not beside it (any)."""
+    spans = [_span_of(p) for p in parts]
+    if not all(spans):
+        return None
+    for i in range(1, len(parts)):
+        cue = _REQUIRING.search(node.text, 0, spans[i][0] - base)
+        if cue is None or cue.start() < spans[i - 1][1] - base:
+            continue
+        head, needed = parts[:i], parts[i:]
+        kinds_needed = {leaf.get("kind") for p in needed for leaf in _leaves_of(p)}
+        kinds_head = {leaf.get("kind") for p in head for leaf in _leaves_of(p)}
+        if kinds_needed <= {"medication", "procedure", None} and kinds_head & {"condition", None}:
+            return {
+                "op": "all",
+                "args": [
+                    head[0] if len(head) == 1 else {"op": "any", "args": head},
+                    needed[0] if len(needed) == 1 else {"op": "any", "args": needed},
+                ],
+            }
+    return None
+
+
+def _leaves_of(expr: dict[str, Any]) -> list[dict[str, Any]]:
+    if expr.get("op") in ("has", "manual", "compare"):
+        return [expr]
+    out: list[dict[str, Any]] = []
+    for a in [*expr.get("args", []), *([expr["arg"]] if expr.get("arg") else [])]:
+        out += _leaves_of(a)
     return out
 
 

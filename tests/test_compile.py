@@ -638,3 +638,15 @@ def test_two_qualified_mentions_of_one_concept_are_alternatives(conditions: list
         screen("Severe asthma, uncontrolled mild or moderate asthma.", conditions=conditions, complete=["conditions"])
         is expected
     )
+
+
+def test_what_a_condition_requires_goes_with_it() -> None:
+    # showcase exclusion 6: antibiotics alone are no infection
+    expr = _exclusion(
+        "Any uncontrolled active infection at the time of signing the ICF or within 4 weeks before apheresis, "
+        "requiring antibiotic, antiviral or antifungal treatment;"
+    )
+    assert expr["op"] == "all" and expr["args"][1]["op"] == "any"
+    # NCT00493935 exclusion 3/1: asthma only if treated with (systemic or inhaled) corticosteroids
+    expr = _exclusion("Asthma if treated with systemic or inhaled corticosteroids in the last 6 months")
+    assert expr["op"] == "all" and expr["args"][0]["code"] == "ICD10CM:J45"
