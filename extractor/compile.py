@@ -314,7 +314,7 @@ def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict
         # a threshold beside them that cannot be encoded ("survival > 6 months and Karnofsky >= 60%")
         # stays in the expression as a manual part: the criterion is then unknown, never true by omission
         terms = [
-            e
+            _at_event(node, c, e, base)
             if e is not None
             else {**_manual(node, f"no standard code for the threshold {c.text!r}"), "span": list(c.span or ())}
             for c, e in compiled
@@ -873,12 +873,42 @@ def _irrelevant(node: Criterion, base: int) -> set[tuple[int, int]]:
     return out
 
 
+_AT_EVENT = re.compile(
+    r"\s*(?:(?:years?|yrs?)\s+(?:of\s+age|old)\s+)?at\s+(?:the\s+)?(?:time\s+of\s+)?(?:the\s+)?(?:first\s+|initial\s+)?"
+    r"(?!(?:signing|screening|enrol|consent|informed|registration|randomi|entry|study|inclusion|baseline|visit|"
+    r"the\s+time|least|most|any|time\s+of\s+(?:signing|screening|enrol|consent|informed|registration|randomi|entry)))"
+    r"(?P<event>[a-z][\w-]*(?:\s+[a-z][\w-]*)?)",
+    re.IGNORECASE,
+)
+
+
+def _at_event(node: Criterion, c: Constraint, expr: dict[str, Any], base: int) -> dict[str, Any]:
+    """An age limit at a past event ("under 18 years of age at time of transplantation", "21 and under at
+    diagnosis") is not one on the age now: an upper limit met now was met then; anything else is a
+    person's to check."""
+    if expr.get("fact") != "age" or c.span is None:
+        return expr
+    m = _AT_EVENT.match(node.text, c.span[1] - base)
+    if m is None:
+        return expr
+    person = {**_manual(node, f"age at {m.group('event')}: not a recorded fact"), "span": [c.span[0], base + m.end()]}
+    if c.comparator in ("<", "<="):
+        return {"op": "any", "args": [expr, person]}
+    return {"op": "all", "args": [expr, person]} if c.comparator in (">", ">=") else person
+
+
 def _untimed_concepts(node: Criterion, windows: list[Constraint], base: int) -> list[dict[str, Any]]:
     """The coded conditions, drugs and procedures of a criterion that no threshold of it is about:
     "cirrhosis, biliary obstruction or ALT or AST elevation more than 3 times the upper limit"."""
     taken = [c.concept_span for c in node.constraints if c.concept_span is not None]
     taken += [c.span for c in node.constraints if c.span is not None]
     taken += list(_irrelevant(node, base))
+    for c in node.constraints:  # "under 18 years of age at time of transplantation": the event dates the age
+        if c.span is None or c.kind != "age":
+            continue
+        m = _AT_EVENT.match(node.text, c.span[1] - base)
+        if m is not None:
+            taken.append((c.span[1], base + m.end()))
     out = []
     for e in node.entities:
         if e["label"] not in _KINDS or e["exception"] or e["hypothetical"] or e["family"] or e.get("condition"):

@@ -650,3 +650,16 @@ def test_what_a_condition_requires_goes_with_it() -> None:
     # NCT00493935 exclusion 3/1: asthma only if treated with (systemic or inhaled) corticosteroids
     expr = _exclusion("Asthma if treated with systemic or inhaled corticosteroids in the last 6 months")
     assert expr["op"] == "all" and expr["args"][0]["code"] == "ICD10CM:J45"
+
+
+@pytest.mark.parametrize(
+    ("text", "age", "expected"),
+    [
+        ("Age 21 and under at diagnosis", 15, True),  # NCT00002738 (under "Age:"): 15 now, so 21 or under then
+        ("Age 21 and under at diagnosis", 40, None),  # 40 now: diagnosed when?
+        ("Under 18 years of age at time of transplantation", 30, None),  # NCT00009711
+        ("Aged 12-65 years at the time of signing the informed consent form", 30, True),  # a plain age limit
+    ],
+)
+def test_an_age_at_a_past_event_is_not_the_age_now(text: str, age: int, expected: bool | None) -> None:
+    assert screen(text, age=age, procedures=[], complete=["procedures"]) is expected
