@@ -860,11 +860,17 @@ def _person_part(node: Criterion, base: int) -> tuple[str, tuple[int, int]] | No
     return (op, span) if rest else None
 
 
-_WITH_OR_WITHOUT = re.compile(r"\bwith\s+or\s+without\b|\bregardless\s+of\b|\birrespective\s+of\b", re.IGNORECASE)
+_WITH_OR_WITHOUT = re.compile(
+    r"\bwith\s+or\s+without\b|\bregardless\s+of\b|\birrespective\s+of\b"
+    # "high-risk behavior for HIV infection", "at risk of bleeding": what one is at risk of is not had
+    r"|\brisk\s+(?:\w+\s+){0,2}?(?:for|of)\b",
+    re.IGNORECASE,
+)
 
 
 def _irrelevant(node: Criterion, base: int) -> set[tuple[int, int]]:
-    """Mentions the criterion says do not matter: "with or without major depression", "regardless of sex"."""
+    """Mentions the criterion says do not matter ("with or without major depression", "regardless of sex"), or
+    are only at risk of ("no identifiable high-risk behavior for HIV infection")."""
     out: set[tuple[int, int]] = set()
     for m in _WITH_OR_WITHOUT.finditer(node.text):
         stop = re.search(r"[,;()]|\.(?:\s|$)", node.text[m.end() :])

@@ -663,3 +663,8 @@ def test_what_a_condition_requires_goes_with_it() -> None:
 )
 def test_an_age_at_a_past_event_is_not_the_age_now(text: str, age: int, expected: bool | None) -> None:
     assert screen(text, age=age, procedures=[], complete=["procedures"]) is expected
+
+
+def test_what_one_is_at_risk_of_is_not_had() -> None:
+    # NCT00001019 inclusion 2 "No identifiable high-risk behavior for HIV infection."
+    assert logic("No identifiable high-risk behavior for HIV infection.")["op"] == "manual"
