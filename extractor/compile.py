@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import re
 from contextvars import ContextVar
+from functools import cache
+from itertools import pairwise
 from typing import Any
 
 from .logic import LOGIC_VERSION, _code_matches
@@ -91,9 +93,10 @@ def _compare(c: Constraint) -> dict[str, Any] | None:
     return expr
 
 
-_NOW = re.compile(r"\b(?:concurrent(?:ly)?|current(?:ly)?|ongoing)\b", re.IGNORECASE)
+_NOW_WORDS = r"concurrent(?:ly)?|current(?:ly)?|ongoing"
+_NOW = re.compile(rf"\b(?:{_NOW_WORDS})\b", re.IGNORECASE)
 _LIST_LEAD = re.compile(r"[^:;]{0,300}?\b(?:following|these|below)\b[^:;]{0,200}:", re.IGNORECASE)
-_CURRENT = re.compile(r"\b(?:concurrent(?:ly)?|current(?:ly)?|ongoing|on\s+active)\b[^.;:]{0,40}$", re.IGNORECASE)
+_CURRENT = re.compile(rf"\b(?:{_NOW_WORDS}|on\s+active)\b[^.;:]{{0,40}}$", re.IGNORECASE)
 
 
 def _window_for(entity: dict[str, Any], constraints: list[Constraint]) -> dict[str, Any] | None:
@@ -200,16 +203,17 @@ def _manual(node: Criterion, reason: str) -> dict[str, Any]:
     return {"op": "manual", "reason": reason, "source": node.id, "span": list(node.span) if node.span else None}
 
 
+def _gaps(parts: list[dict[str, Any]], text: str, base: int) -> list[str]:
+    """The text between consecutive parts written in order (parts with no span are skipped)."""
+    spans = [_span_of(p) for p in parts]
+    return [text[a[1] - base : b[0] - base] for a, b in pairwise(spans) if a and b and a[1] <= b[0]]
+
+
 def _joined(parts: list[dict[str, Any]], text: str, base: int) -> dict[str, Any]:
     """Thresholds in one criterion: "CrCl ≥ 60 or creatinine ≤ 1.5×ULN" is any, else all."""
     if len(parts) == 1:
         return parts[0]
-    spans = [_span_of(p) for p in parts]
-    if all(spans) and any(
-        _OR_BETWEEN.search(text[spans[i][1] - base : spans[i + 1][0] - base])
-        for i in range(len(parts) - 1)
-        if spans[i][1] <= spans[i + 1][0]
-    ):
+    if all(_span_of(p) for p in parts) and any(_OR_BETWEEN.search(g) for g in _gaps(parts, text, base)):
         return {"op": "any", "args": parts}
     return {"op": "all", "args": parts}
 
@@ -241,14 +245,9 @@ def _join(node: Criterion, parts: list[dict[str, Any]]) -> str:
     """Concepts listed ("stroke or MI", "diabetes, hypertension") are alternatives: ``any``. Concepts in
     relation ("transplantation for hematologic malignancy", "infection with HIV") must all hold."""
     base = node.span[0] if node.span else 0
-    spans = [_span_of(p) for p in parts]
-    if not all(spans):
+    if not all(_span_of(p) for p in parts):
         return "any"
-    gaps = [
-        node.text[spans[i][1] - base : spans[i + 1][0] - base]
-        for i in range(len(spans) - 1)
-        if spans[i][1] <= spans[i + 1][0]
-    ]
+    gaps = _gaps(parts, node.text, base)
     if gaps and all(
         len(g) <= 25 and _RELATION.search(g) and not _OR_BETWEEN.search(g) and not re.search(r"[,;:.()]", g)
         for g in gaps
@@ -393,29 +392,15 @@ def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict
     allergens = _allergens(node, base)
     given_for = _given_for(node, base)
     indications |= {tuple(e["span"]) for e in [*allergens, *given_for]}
-    plain = [
+    asked = [
         e
         for e in node.entities
         if e["label"] in _KINDS
         and tuple(e["span"]) not in indications
-        and not (
-            (e["exception"] and not item)
-            or (e["hypothetical"] and id(e) not in past)
-            or e["family"]
-            or e.get("condition")
-        )
+        and not ((e["exception"] and not item) or e["family"] or e.get("condition"))
     ]
-    planned = [
-        e
-        for e in node.entities
-        if e["label"] in _KINDS
-        and e["hypothetical"]
-        and id(e) not in past
-        and tuple(e["span"]) not in indications
-        and not (e["exception"] and not item)
-        and not e["family"]
-        and not e.get("condition")
-    ]
+    planned = [e for e in asked if e["hypothetical"] and id(e) not in past]
+    plain = [e for e in asked if not (e["hypothetical"] and id(e) not in past)]
     excepted = [e for e in node.entities if e["label"] in _KINDS and e["exception"] and not item]
     if uncounted and not [
         e for e in node.entities if e["label"] in _KINDS and tuple(e["span"]) not in indications and not e["exception"]
@@ -471,19 +456,15 @@ def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict
             seen[key] = {}
             leaf = {**_manual(node, f"planned or expected: {e['text']!r} (plans are not on record)"), "span": e["span"]}
             leaves.append((bool(e["negated"]), leaf))
-    carve = _carve(node, excepted, windows, base)
+    carve, uncodable = _carve(node, excepted, windows, base)
     if judged:  # "(except ... with no active TB by the investigator's judgement)": a person decides the carve-out
-        for part in carve:
-            part.pop("uncodable", None)
         person = _manual(node, "the exception is decided by a person")
         carve = [{"op": "all", "args": [*carve, person]}] if carve else [person]
     own_qualifiers, carve_qualifiers = _qualifiers(node.text, item)
     if carve_qualifiers:  # "except adequately treated basal cell carcinoma": the record cannot tell
-        for part in carve:
-            part.pop("uncodable", None)
         carve = [{"op": "all", "args": [*carve, _qualifier_leaf(node, carve_qualifiers)]}] if carve else []
     else:
-        carve = _narrow([leaf for _, leaf in leaves], carve, node)
+        carve = _narrow([leaf for _, leaf in leaves], carve, node, uncodable)
     # a qualifier of one mention qualifies that mention only: "arrhythmias ... requiring antiarrhythmic treatment
     # (such as sustained ventricular tachycardia, ventricular fibrillation)": fibrillation on record decides it
     general: list[Found] = []
@@ -512,15 +493,7 @@ def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict
                 leaves.append((bool(t["negated"]), extra))
                 continue
             qualified_for[id(target_leaf)] = id(t)
-            unqualified = dict(target_leaf)
-            target_leaf.clear()
-            target_leaf.update(
-                {
-                    "op": "all",
-                    "args": [unqualified, _qualifier_leaf(node, [qualifier])],
-                    "span": unqualified.get("span"),
-                }
-            )
+            _also_requires(target_leaf, _qualifier_leaf(node, [qualifier]))
     own_qualifiers = general
     negated = all(n for n, _ in leaves)
     if negated:  # "no CNS metastases or leptomeningeal disease": none of them
@@ -544,13 +517,7 @@ def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict
                 parts.append(written)
         op = _join(node, parts)
         if op == "any" and any(n for n, _ in leaves):
-            spans = [_span_of(p) for p in parts]
-            gaps = [
-                node.text[spans[i][1] - base : spans[i + 1][0] - base]
-                for i in range(len(spans) - 1)
-                if spans[i] and spans[i + 1] and spans[i][1] <= spans[i + 1][0]
-            ]
-            op = "any" if any(_OR_BETWEEN.search(g) for g in gaps) else "all"
+            op = "any" if any(_OR_BETWEEN.search(g) for g in _gaps(parts, node.text, base)) else "all"
     if any(p["op"] == "not" and _since(p["arg"]) for p in parts):
         op = "all"  # "at least 4 weeks since prior chemotherapy (6 weeks for mitomycin) and recovered": each holds
     core: dict[str, Any] = parts[0] if len(parts) == 1 else {"op": op, "args": parts}
@@ -695,16 +662,18 @@ def _known_without_code(text: str) -> bool:
 
 def _carve(
     node: Criterion, excepted: list[dict[str, Any]], windows: list[Constraint], base: int
-) -> list[dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], set[int]]:
     """The exceptions of a criterion, one expression each: "local radiotherapy of non-target lesions" is one
-    exception of two mentions (both must hold), "basal cell or squamous cell carcinoma" two."""
+    exception of two mentions (both must hold), "basal cell or squamous cell carcinoma" two; and the ids of
+    the exceptions no code exists for ("CNS leukemia": no coded record can be it)."""
     out: list[dict[str, Any]] = []
+    uncodable: set[int] = set()
     previous: dict[str, Any] | None = None
     for e in excepted:
         h = _has(e, windows, node.text, base)
         leaf = h if h is not None else {**_manual(node, f"exception {e['text']!r} has no code"), "span": e["span"]}
         if h is None and _known_without_code(e["text"]):
-            leaf["uncodable"] = True  # no code exists for it: no coded record can be it
+            uncodable.add(id(leaf))
         gap = node.text[previous["span"][1] - base : e["span"][0] - base] if previous is not None else ""
         if previous is not None and _OF_RELATION.match(gap):
             last = out[-1]
@@ -712,7 +681,7 @@ def _carve(
         else:
             out.append(leaf)
         previous = e
-    return out
+    return out, uncodable
 
 
 Found = tuple[str, str, int, int]
@@ -740,6 +709,7 @@ def _qualifiers(text: str, item: bool, thresholds: bool = False) -> tuple[list[F
     return own, carved
 
 
+@cache
 def _whole_qualifiers() -> frozenset[str]:
     from .rules import qualifiers
 
@@ -941,7 +911,9 @@ def _qualifier_leaf(node: Criterion, found: list[Found]) -> dict[str, Any]:
     return _manual(node, f"{what} not coded: {words}")
 
 
-def _narrow(leaves: list[dict[str, Any]], carve: list[dict[str, Any]], node: Criterion) -> list[dict[str, Any]]:
+def _narrow(
+    leaves: list[dict[str, Any]], carve: list[dict[str, Any]], node: Criterion, uncodable: set[int]
+) -> list[dict[str, Any]]:
     """Carve coded exceptions out of the concepts they narrow; return the exceptions left to carve globally.
 
     "Malignancy (C) except basal cell carcinoma of the skin (C44.91)": a malignancy other than that one,
@@ -964,11 +936,10 @@ def _narrow(leaves: list[dict[str, Any]], carve: list[dict[str, Any]], node: Cri
     left = []
     carved_from: dict[int, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
     for c in carve:
-        if c.get("uncodable") and coded and every_leaf_coded:
+        if id(c) in uncodable and coded and every_leaf_coded:
             # "CNS disease, including epilepsy, stroke, ... (except inactive CNS leukemia)": no code exists for
             # the exception, so none of the codes the criterion asks about can be it
             continue
-        c.pop("uncodable", None)
         if c["op"] != "has" or c.get("dose"):
             left.append(c)
             continue
@@ -1006,11 +977,15 @@ def _narrow(leaves: list[dict[str, Any]], carve: list[dict[str, Any]], node: Cri
             continue
         left.append(c)
     for leaf, outs in carved_from.values():  # rewritten once every exception has been compared with it
-        kept = dict(leaf)
-        leaf.clear()
-        arg = outs[0] if len(outs) == 1 else {"op": "any", "args": outs}
-        leaf.update({"op": "all", "args": [kept, {"op": "not", "arg": arg}], "span": kept.get("span")})
+        _also_requires(leaf, {"op": "not", "arg": outs[0] if len(outs) == 1 else {"op": "any", "args": outs}})
     return left
+
+
+def _also_requires(leaf: dict[str, Any], part: dict[str, Any]) -> None:
+    """Rewrite ``leaf`` in place as ``all(leaf, part)``, keeping its span: every reference to it sees the change."""
+    kept = dict(leaf)
+    leaf.clear()
+    leaf.update({"op": "all", "args": [kept, part], "span": kept.get("span")})
 
 
 _EXAMPLES_LEADIN = re.compile(
