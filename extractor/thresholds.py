@@ -1076,6 +1076,25 @@ _TEMPORAL_HEADS = re.compile(
 )
 
 
+_GESTATION_OR_AGE_AFTER = re.compile(
+    r"\s*(?:of\s+)?(?:gestation|gestational|pregnancy|old|of\s+age|postmenstrual)\b", re.IGNORECASE
+)
+
+
+def value_label(found: Found, text: str) -> str:
+    """How a found threshold is labelled as a span: ``Temporal`` for a time window, a duration, or a bare
+    span of time that times nothing named ("Chronic pain more than 3 months", "(less than 3 months)");
+    ``Value`` for everything else, ages and gestational ages included ("less than 37 weeks of gestation")."""
+    kind = found.extra.get("kind")
+    if kind in ("window", "duration"):
+        return "Temporal"
+    c = found.constraint
+    untimed_span = kind is None and c.unit in _TIME_UNITS and not c.concept.get("display") and c.relative_to is None
+    if untimed_span and not _GESTATION_OR_AGE_AFTER.match(text, found.span[1]):
+        return "Temporal"
+    return "Value"
+
+
 def temporal_phrases(text: str) -> list[tuple[int, int]]:
     """Reference phrases with no number: "prior to study entry", "at the time of enrollment", "throughout the study"."""
     out = []

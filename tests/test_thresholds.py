@@ -611,3 +611,26 @@ def test_a_window_ahead_and_a_window_before_the_study_drug() -> None:
         (30, "d", "window", "first_dose", "before"),
         (48, "wk", "window", "as_of", "after"),
     ]
+
+
+# A found span of time is labelled as Chia labels it (source sentences from Chia's train split).
+@pytest.mark.parametrize(
+    ("sentence", "span", "label"),
+    [
+        ("Chronic pain more than 3 months", "more than 3 months", "Temporal"),  # chia:NCT02557386_exc
+        ("At least 12 months of spontaneous amenorrhea", "At least 12 months", "Temporal"),  # chia:NCT00401245_inc
+        ("Foot ulcer duration more than 6 weeks", "more than 6 weeks", "Temporal"),  # chia:NCT02958072_inc
+        ("Estimated life expectancy of at least 6 weeks", "at least 6 weeks", "Value"),  # chia:NCT00312429_inc
+        ("Aged at least 18 years with an ability", "at least 18 years", "Value"),  # chia:NCT00305097_inc
+        ("caesarean section at less than 37 weeks of gestation", "less than 37 weeks", "Value"),  # chia:NCT02277041_exc
+        ("within the last 6 months", "within the last 6 months", "Temporal"),  # chia:NCT00050349_exc
+    ],
+)
+def test_value_label_as_chia(sentence: str, span: str, label: str) -> None:
+    from extractor.tagging import default_nlp
+    from extractor.thresholds import value_label
+
+    doc = default_nlp()(sentence)
+    found = [f for f in doc._.constraints if sentence[f.span[0] : f.span[1]] == span]
+    assert found, [sentence[f.span[0] : f.span[1]] for f in doc._.constraints]
+    assert value_label(found[0], sentence) == label

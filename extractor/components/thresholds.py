@@ -8,7 +8,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from ..lexicon import Mention
-from ..thresholds import Found, extract, temporal_phrases
+from ..thresholds import Found, extract, temporal_phrases, value_label
 
 if not Doc.has_extension("constraints"):
     Doc.set_extension("constraints", default=None)
@@ -48,9 +48,8 @@ class ThresholdTagger:
         # whole threshold search); ``values_as_spans`` turns them into spaCy spans on demand
         values: list[tuple[int, int, str]] = []
         for f in found:
-            kind = f.extra.get("kind")
             # as Chia marks them: "within the last 6 months" is Temporal, "18 years or older" a Value
-            label = "Temporal" if kind in ("window", "duration") else "Value"
+            label = value_label(f, text)
             if (f.span[0], f.span[1], label) not in values:
                 values.append((f.span[0], f.span[1], label))
         for start, end in temporal_phrases(text):
