@@ -940,6 +940,12 @@ def _narrow(
             # "CNS disease, including epilepsy, stroke, ... (except inactive CNS leukemia)": no code exists for
             # the exception, so none of the codes the criterion asks about can be it
             continue
+        before = [leaf for leaf in leaves if _written_before(leaf, c)]
+        if c["op"] == "manual" and before and before[-1]["op"] == "manual":
+            # "laboratory abnormalities, ..., other than hyperglycemia, ... Treatment with any oral anti-diabetic":
+            # an uncoded exception narrows the uncoded concept just before it, not the coded ones after it
+            carved_from.setdefault(id(before[-1]), (before[-1], []))[1].append(c)
+            continue
         if c["op"] != "has" or c.get("dose"):
             left.append(c)
             continue
@@ -979,6 +985,11 @@ def _narrow(
     for leaf, outs in carved_from.values():  # rewritten once every exception has been compared with it
         _also_requires(leaf, {"op": "not", "arg": outs[0] if len(outs) == 1 else {"op": "any", "args": outs}})
     return left
+
+
+def _written_before(leaf: dict[str, Any], other: dict[str, Any]) -> bool:
+    a, b = _span_of(leaf), _span_of(other)
+    return bool(a and b and a[1] <= b[0])
 
 
 def _also_requires(leaf: dict[str, Any], part: dict[str, Any]) -> None:

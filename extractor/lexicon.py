@@ -143,12 +143,29 @@ class ConceptMatcher:
         return out
 
 
+_ABBREVIATION_GAP = re.compile(r"\s*\(\s*$")
+
+
+def merge_abbreviations(text: str, mentions: list[Mention]) -> list[Mention]:
+    """One mention for a long form and its abbreviation in brackets, "thiazolidinediones (TZDs)", when both
+    name the same concept (the abbreviation is a restatement, not a second requirement)."""
+    out: list[Mention] = []
+    for m in mentions:
+        if out and out[-1].concept.id == m.concept.id and _ABBREVIATION_GAP.match(text, out[-1].end, m.start):
+            close = re.match(r"\s*\)", text[m.end :])
+            if close:
+                out[-1] = Mention(out[-1].start, m.end + close.end(), m.concept)
+                continue
+        out.append(m)
+    return out
+
+
 def find_with(rules: ConceptMatcher, model: ConceptMatcher | None, text: str) -> list[Mention]:
     """Rule mentions, then model mentions on tokens no rule mention covers (rules win), in one split."""
     toks = tokens(text)
     raw = [t for _, _, t in toks]
     low = [t.lower() for t in raw]
-    found = rules.find_tokens(toks, raw, low)
+    found = merge_abbreviations(text, rules.find_tokens(toks, raw, low))
     if model is None:
         return found
     taken = [False] * len(toks)

@@ -35,6 +35,12 @@ _SCOPE_STOP = re.compile(
     r"|,\s*(?:including|such\s+as|e\.g\.)",
     re.IGNORECASE,
 )
+# a criterion run on into the next, its line break lost: "other than hyperglycemia ... and glycosuria at visit 1
+# Treatment with any oral anti-diabetic other than metformin" (capitalised opener mid-sentence: case matters)
+_RUN_ON = re.compile(
+    r"(?<=[a-z0-9])\s+(?=(?:Treatment|Therapy|History|Use|Presence|Patients|Subjects|Participants|Women|Men)"
+    r"\s+(?:with|of|on|who|whose)\b)"
+)
 _CONDITION = re.compile(
     r"^\W*(?:(?:for|in)\s+(?:patients|subjects|participants|those|women|men|females|males|children|individuals)"
     r"\s+(?:with|who|whose|of|receiving|undergoing|on)\b[^,;:]{2,160}?,"
@@ -84,6 +90,9 @@ def exception_scopes(text: str) -> list[tuple[int, int]]:
         clause = _SCOPE_STOP.search(text, cue.end(), end)
         if clause:
             end = clause.start()  # "other than T1D known to affect bone health (i.e., ...)"
+        run_on = _RUN_ON.search(text, cue.end(), end)
+        if run_on:
+            end = run_on.start()
         while end > cue.end() and text[end - 1] in " \t\n,":
             end -= 1
         if end > cue.end():

@@ -148,6 +148,9 @@ _WITHIN = re.compile(
 _DURATION_BEFORE = re.compile(
     r"(?:for|lasting|duration\s+of|of)\s+(?:at\s+least\s+|more\s+than\s+|over\s+)?$", re.IGNORECASE
 )
+_WASHOUT = re.compile(
+    r"\b(?:off|discontinu\w*|stop\w*|withdrawn?|withheld|free|abstain\w*|abstinen\w*|without)\b", re.I
+)
 _REFERENCE = re.compile(
     r"^\s*(?P<dir>before|prior\s+to|preceding|of|since|after|following|from|post|until|ago)?\s*"
     r"(?:the\s+)?(?:(?:date\s+of|time\s+of|day\s+of)\s+(?:the\s+)?)?"
@@ -157,7 +160,8 @@ _REFERENCE = re.compile(
     r"|(?:start|initiation)\s+of\s+(?:the\s+)?study\s+(?:drug|treatment|therapy)|day\s+1"
     r"|(?:the\s+)?(?:use|administration|last\s+dose)\s+of\s+(?:the\s+)?study\s+(?:drug|treatment|medication)"
     r"|study\s+(?:drug|treatment|medication)\s+(?:administration|initiation|start)"
-    r"|baseline|infusion)?",
+    # "prior to visit 1": the first visit is the screening visit
+    r"|baseline|infusion|visit\s+(?:1|one)\b|(?:first|initial|screening)\s+visit)?",
     re.IGNORECASE,
 )
 _EVENT_NAMES = (
@@ -165,7 +169,7 @@ _EVENT_NAMES = (
     (re.compile(r"apheresis", re.IGNORECASE), "apheresis"),
     (re.compile(r"randomi", re.IGNORECASE), "randomization"),
     (re.compile(r"enrol|registration|entry", re.IGNORECASE), "enrollment"),
-    (re.compile(r"screening|baseline", re.IGNORECASE), "screening"),
+    (re.compile(r"screening|baseline|visit", re.IGNORECASE), "screening"),
     (re.compile(r"dose|study\s+(?:drug|treatment|medication|therapy)|day\s+1|infusion", re.IGNORECASE), "first_dose"),
 )
 _OTHER_REFERENCE = re.compile(r"^\s*\w+(?:\s+to)?\s+(?P<what>[^,;.()]{2,50})")
@@ -636,6 +640,16 @@ def _temporal(text: str, expr: ValueExpr) -> None:
         expr.kind, expr.reference, expr.direction = "window", "as_of", "before"
         expr.end += len(right[: ref.end()].rstrip()) if ref else 0
         return
+    if (
+        not within
+        and direction in ("before", "prior to", "preceding")
+        and _DURATION_BEFORE.search(left)
+        and not _WASHOUT.search(left)
+    ):
+        # "received metformin for at least three months prior to visit 1": how long, not how recently; but
+        # "taken off all antihypertensive drugs for at least one week prior to study" is a window
+        expr.kind = "duration"
+        return
     if within or event or direction in ("before", "prior to", "preceding", "since", "after", "following", "until"):
         expr.kind = "window"
         if within and expr.comparator == "==":
@@ -706,6 +720,11 @@ def _timeable(m: Mention) -> bool:
     return not (m.concept.label == "Observation" and m.concept.kind in _CUE_KINDS)
 
 
+_EXCEPT_GAP = re.compile(
+    r"^\s*,?\s*(?:other\s+than|except(?:\s+for)?|excluding|besides|apart\s+from)\s+(?:[\w-]+\s+){0,2}$", re.IGNORECASE
+)
+
+
 def _concepts_before(text: str, mentions: list[Mention], expr: ValueExpr, clause_start: int) -> list[Mention]:
     """The mentions a value belongs to: the nearest one before it, and those coordinated with it.
 
@@ -740,6 +759,8 @@ def _concepts_before(text: str, mentions: list[Mention], expr: ValueExpr, clause
                 and candidates[-1].concept.label == "Condition"
                 and _FOR_GAP.match(text[candidates[-2].end : candidates[-1].start])
             )
+            # "any oral anti-diabetic other than metformin within 3 months": the excepted drug is timed with it
+            or _EXCEPT_GAP.match(text[candidates[-2].end : candidates[-1].start])
         )
     ):
         # "local radiotherapy of non-target lesions ... within 2 weeks", "bone marrow transplantation for

@@ -668,3 +668,18 @@ def test_an_age_at_a_past_event_is_not_the_age_now(text: str, age: int, expected
 def test_what_one_is_at_risk_of_is_not_had() -> None:
     # NCT00001019 inclusion 2 "No identifiable high-risk behavior for HIV infection."
     assert logic("No identifiable high-risk behavior for HIV infection.")["op"] == "manual"
+
+
+def test_an_uncoded_exception_narrows_the_uncoded_concept_before_it() -> None:
+    # gold NCT00494884 exclusion/3/5: "other than hyperglycemia" is about the lab abnormalities, so a recent
+    # oral anti-diabetic excludes whatever the labs show; metformin is carved out of the drug class
+    text = (
+        "Clinically significant laboratory abnormalities, confirmed by repeat measurement, other than "
+        "hyperglycemia, hyperinsulinemia, and glycosuria at visit 1 Treatment with any oral anti-diabetic "
+        "other than metformin within 3 months prior to visit 1"
+    )
+    sulfonylurea = {"code": "ATC:A10BB12", "start": "2025-02-01", "end": None}
+    metformin = {"code": "ATC:A10BA02", "start": "2025-02-01", "end": None}
+    visit = {"screening": "2025-03-01"}
+    assert screen(text, medications=[sulfonylurea], complete=["medications"], events=visit) is True
+    assert screen(text, medications=[metformin], complete=["medications"], events=visit) is None

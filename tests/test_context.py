@@ -104,7 +104,9 @@ def test_showcase_inclusion_6_is_an_implication_with_an_exception(showcase: Pars
     s, e = node.condition["span"]
     assert showcase.eligibility_text[s:e] == node.condition["text"]
     assert entity(showcase, "inclusion/6", "T315I mutations")["exception"]
-    assert not entity(showcase, "inclusion/6", "TKI")["exception"]
+    # the long form and its abbreviation are one mention
+    assert not entity(showcase, "inclusion/6", "tyrosine kinase inhibitor (TKI)")["exception"]
+    assert not entity(showcase, "inclusion/6", "TKI treatment")["exception"]
 
 
 @pytest.mark.parametrize(
@@ -135,6 +137,16 @@ def test_showcase_inclusion_6_is_an_implication_with_an_exception(showcase: Pars
             ["Local radiation therapy"],
         ),
         ("Patients who are not excluded by the investigator", []),
+        # gold NCT00494884 exclusion/3/5: two criteria run together, the line break lost
+        (
+            "Clinically significant laboratory abnormalities, confirmed by repeat measurement, other than "
+            "hyperglycemia, hyperinsulinemia, and glycosuria at visit 1 Treatment with any oral anti-diabetic "
+            "other than metformin within 3 months prior to visit 1",
+            [
+                "other than hyperglycemia, hyperinsulinemia, and glycosuria at visit 1",
+                "other than metformin within 3 months prior to visit 1",
+            ],
+        ),
     ],
 )
 def test_exception_scopes(text: str, scoped: list[str]) -> None:

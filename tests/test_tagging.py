@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import spacy
 
 from extractor import parse_text
@@ -51,3 +52,18 @@ def test_constraints_and_entities_are_attached_with_absolute_spans() -> None:
 def test_untagged_parse_has_no_constraints() -> None:
     trial = parse_text("- LVEF < 50%\n", tag=False)
     assert trial.find("unspecified/1").constraints == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # gold NCT03508687: one drug, written twice
+        ("and/or thiazolidinediones (TZDs) within the last 12 weeks", ["thiazolidinediones (TZDs)"]),
+        # two concepts: both stay
+        ("metformin (insulin allowed)", ["metformin", "insulin"]),
+    ],
+)
+def test_a_long_form_and_its_abbreviation_are_one_mention(text: str, expected: list[str]) -> None:
+    from extractor.lexicon import find_with, matcher
+
+    assert [text[m.start : m.end] for m in find_with(matcher(), None, text)] == expected

@@ -634,3 +634,35 @@ def test_value_label_as_chia(sentence: str, span: str, label: str) -> None:
     found = [f for f in doc._.constraints if sentence[f.span[0] : f.span[1]] == span]
     assert found, [sentence[f.span[0] : f.span[1]] for f in doc._.constraints]
     assert value_label(found[0], sentence) == label
+
+
+# gold NCT00494884 (inclusion/2, exclusion/3/5), NCT00001625 (inclusion/4): "for at least N prior to" is how
+# long, unless the drug was stopped; "visit 1" is the screening visit
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (
+            "Patients who have received metformin for at least three months prior to visit 1",
+            [(3, "mo", "duration", None)],
+        ),
+        (
+            "Subjects will be taken off all antihypertensive drugs for at least one week prior to study.",
+            [(1, "wk", "window", None)],
+        ),
+        (
+            "Treatment with any oral anti-diabetic other than metformin within 3 months prior to visit 1",
+            [(3, "mo", "window", "screening")],
+        ),
+    ],
+)
+def test_duration_or_window_before_an_event(sentence: str, expected: list[tuple[Any, ...]]) -> None:
+    found = find_values(sentence)
+    assert [
+        (v.value, v.unit, v.kind, v.reference if v.kind == "window" and v.reference != "as_of" else None) for v in found
+    ] == expected
+
+
+def test_a_window_after_an_exception_times_the_head() -> None:
+    # gold NCT00494884 exclusion/3/5: the window is the anti-diabetic's, metformin is carved out of it
+    found = extract("Treatment with any oral anti-diabetic other than metformin within 3 months prior to visit 1")
+    assert [f.constraint.concept["code"] for f in found] == ["ATC:A10B"]
