@@ -96,7 +96,11 @@ def _compare(c: Constraint) -> dict[str, Any] | None:
 _NOW_WORDS = r"concurrent(?:ly)?|current(?:ly)?|ongoing"
 _NOW = re.compile(rf"\b(?:{_NOW_WORDS})\b", re.IGNORECASE)
 _LIST_LEAD = re.compile(r"[^:;]{0,300}?\b(?:following|these|below)\b[^:;]{0,200}:", re.IGNORECASE)
-_CURRENT = re.compile(rf"\b(?:{_NOW_WORDS}|on\s+active)\b[^.;:]{{0,40}}$", re.IGNORECASE)
+# "not currently taking potent CYP3A4 inhibitors such as itraconazole": the examples are taken currently too
+_CURRENT = re.compile(
+    rf"\b(?:{_NOW_WORDS}|on\s+active)\b(?:[^.;:]{{0,40}}|[^.;:]{{0,50}}\b(?:such\s+as|including|e\.g\.)[^.;:]{{0,30}})$",
+    re.IGNORECASE,
+)
 
 
 def _window_for(entity: dict[str, Any], constraints: list[Constraint]) -> dict[str, Any] | None:
@@ -207,6 +211,36 @@ def _gaps(parts: list[dict[str, Any]], text: str, base: int) -> list[str]:
     """The text between consecutive parts written in order (parts with no span are skipped)."""
     spans = [_span_of(p) for p in parts]
     return [text[a[1] - base : b[0] - base] for a, b in pairwise(spans) if a and b and a[1] <= b[0]]
+
+
+def _strata_together(parts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One threshold per stratum ("creatinine >= 1.5 mg/dL males, >= 1.4 mg/dL females") is one part: each
+    holds for its stratum, so they go together (``all``) before any "or" joins the rest."""
+    out: list[dict[str, Any]] = []
+    for p in parts:
+        last = out[-1] if out else None
+        first = (last["args"][0] if last and last["op"] == "all" and last.get("strata") else last) or {}
+        if (
+            last is not None
+            and p["op"] == "compare"
+            and p.get("when")
+            and first.get("op") == "compare"
+            and first.get("when")
+            and first.get("code") == p["code"]
+        ):
+            args = [*last["args"], p] if last.get("strata") else [last, p]
+            spans = [a["span"] for a in args if a.get("span")]
+            out[-1] = {
+                "op": "all",
+                "args": args,
+                "strata": True,
+                "span": [spans[0][0], spans[-1][1]] if spans else None,
+            }
+            continue
+        out.append(p)
+    for p in out:
+        p.pop("strata", None)
+    return out
 
 
 def _joined(parts: list[dict[str, Any]], text: str, base: int) -> dict[str, Any]:
@@ -331,8 +365,9 @@ def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict
             group[0] if len(group) == 1 else {"op": shared, "args": group} for _, group in groups
         ]
         parts += _untimed_concepts(node, windows, base)
+        parts += [{"op": "not", "arg": leaf} if n else leaf for n, leaf in _abnormal_measurements(node, base)]
         parts.sort(key=lambda p: tuple(_span_of(p) or (0, 0)))
-        joined = _joined(parts, node.text, base)
+        joined = _joined(_strata_together(parts), node.text, base)
         person = _asks_a_person(node, base)
         if person is not None:
             # "Provide the written informed consent of their parents (if the subject is under 18 years of age)":
@@ -450,6 +485,8 @@ def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict
             seen[key] = leaf
             leaves.append((bool(e["negated"]), leaf))
         leaf_of[id(e)] = seen[key]
+    leaves += _abnormal_measurements(node, base)
+    leaves.sort(key=lambda nl: tuple(_span_of(nl[1]) or (0, 0)))
     for e in planned:  # "or planned to receive vaccines during the screening period": plans are not on record
         key = f"planned {e['text'].lower()}"
         if key not in seen:
@@ -902,6 +939,27 @@ def _untimed_concepts(node: Criterion, windows: list[Constraint], base: int) -> 
         h = _has(e, windows, node.text, base)
         if h is not None:
             out.append({"op": "not", "arg": h} if e["negated"] else h)
+    return out
+
+
+def _abnormal_measurements(node: Criterion, base: int) -> list[tuple[bool, dict[str, Any]]]:
+    """Measurements a criterion calls abnormal without a threshold ("abnormal liver function", "a history of
+    abnormal creatinine clearance"): a person reads the result against its reference range. ``(negated, leaf)``."""
+    flags = ("exception", "family", "hypothetical")
+    taken = [c.concept_span for c in node.constraints if c.concept_span is not None]
+    taken += [c.span for c in node.constraints if c.span is not None]
+    abnormal = [
+        e for e in node.entities if e["label"] == "Value" and (e.get("concept") or {}).get("display") == "Abnormal"
+    ]
+    out = []
+    for m in node.entities:
+        if m["label"] != "Measurement" or any(m.get(f) for f in flags):
+            continue
+        if any(s < m["span"][1] and m["span"][0] < t for s, t in taken):
+            continue
+        if any(0 <= m["span"][0] - v["span"][1] <= 1 or 0 <= v["span"][0] - m["span"][1] <= 1 for v in abnormal):
+            leaf = {**_manual(node, f"abnormal {m['text']}: no threshold stated"), "span": m["span"]}
+            out.append((bool(m["negated"]), leaf))
     return out
 
 

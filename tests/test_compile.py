@@ -683,3 +683,21 @@ def test_an_uncoded_exception_narrows_the_uncoded_concept_before_it() -> None:
     visit = {"screening": "2025-03-01"}
     assert screen(text, medications=[sulfonylurea], complete=["medications"], events=visit) is True
     assert screen(text, medications=[metformin], complete=["medications"], events=visit) is None
+
+
+def test_examples_of_a_current_drug_are_current_too() -> None:
+    # gold NCT03508687 unspecified/10
+    expr = logic("Are not currently taking potent CYP3A4 inhibitors such as itraconazole or a macrolide antibiotic.")
+    windows = [a.get("window") for a in expr["arg"]["args"] if a["op"] == "has"]
+    assert windows and all(w is not None and w["value"] == 0 for w in windows)
+
+
+def test_abnormal_measurement_without_threshold_is_a_manual_alternative() -> None:
+    # gold NCT00494884 exclusion/3/3: the creatinine limits by sex go together, "or" the uncoded history
+    text = (
+        "Serum creatinine levels equal to or greater than 1.5 mg/dL (132 umol/L) males, equal to or greater "
+        "than 1.4 mg/dL (123 umol/L) females, or a history of abnormal creatinine clearance at visit 1."
+    )
+    creatinine = {"code": "LOINC:2160-0", "value": 1.45, "unit": "mg/dL", "date": "2025-02-20"}
+    assert screen(text, sex="female", observations=[creatinine]) is True
+    assert screen(text, sex="male", observations=[creatinine]) is None  # below his limit; the history unknown
