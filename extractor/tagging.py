@@ -207,7 +207,12 @@ def from_heading(node: Criterion) -> None:
     if concept is None:
         return
     for c in node.constraints:
-        if c.kind == "window" or (c.concept or {}).get("display"):
+        # "Performance status: WHO 0-2": a concept no code names ("WHO") yields to the heading's
+        if (
+            c.kind in ("window", "duration")
+            or (c.concept or {}).get("code")
+            or ((c.concept or {}).get("display") and concept.get("code") == "LOINC:30525-0")
+        ):
             continue
         c.concept = dict(concept)
         if concept.get("code") == "LOINC:30525-0":

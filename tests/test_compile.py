@@ -701,3 +701,17 @@ def test_abnormal_measurement_without_threshold_is_a_manual_alternative() -> Non
     creatinine = {"code": "LOINC:2160-0", "value": 1.45, "unit": "mg/dL", "date": "2025-02-20"}
     assert screen(text, sex="female", observations=[creatinine]) is True
     assert screen(text, sex="male", observations=[creatinine]) is None  # below his limit; the history unknown
+
+
+@pytest.mark.parametrize(
+    ("item", "code"),
+    [
+        ("WHO 0-2", "LOINC:89247-1"),  # gold NCT00003757: "WHO" names no code, the heading does
+        ("Karnofsky 70-100%", "LOINC:89243-0"),  # a coded concept of its own is kept
+    ],
+)
+def test_a_pdq_heading_names_what_a_bare_score_measures(item: str, code: str) -> None:
+    text = f"PATIENT CHARACTERISTICS:\n\nPerformance status:\n\n  -  {item}\n"
+    criteria = compile_trial(parse_text(text, trial_id="T"))["criteria"]
+    (expr,) = criteria.values()
+    assert expr["op"] == "compare" and expr["code"] == code
