@@ -183,6 +183,8 @@ def _has(entity: dict[str, Any], constraints: list[Constraint], text: str = "", 
     hases = [{**has, "code": code} for code in [concept["code"], *concept.get("also", [])]]
     # "prior chemotherapy": the record may hold the procedure or the antineoplastic drugs given
     hases += [{**has, "kind": "medication", "code": code} for code in concept.get("as_drugs", [])]
+    if window is None:  # "prior HSCT": the transplant status on the problem list; it does not date the transplant
+        hases += [{**has, "kind": "condition", "code": code} for code in concept.get("as_conditions", [])]
     if kind == "condition" and _OTHER_BEFORE.search(before):
         # "other primary malignant tumors" in a leukaemia trial: any cancer but the one studied;
         # "no other active fungal infection" in a histoplasmosis trial: any mycosis but histoplasmosis

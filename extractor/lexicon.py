@@ -56,6 +56,8 @@ class Concept:
     """Further codes the concept covers where no one code prefix does (mycoses: ICD10CM:B35 ... B49)."""
     as_drugs: tuple[str, ...] = ()
     """For a procedure given as medicines, their ATC codes: a record may list chemotherapy as its drugs."""
+    as_conditions: tuple[str, ...] = ()
+    """For a procedure that leaves a status on the problem list, its ICD-10-CM codes (HSCT: Z94.81, Z94.84)."""
 
     def as_ref(self) -> dict[str, Any]:
         ref: dict[str, Any] = {"display": self.display, "code": self.code}
@@ -63,6 +65,8 @@ class Concept:
             ref["also"] = list(self.also)
         if self.as_drugs:
             ref["as_drugs"] = list(self.as_drugs)
+        if self.as_conditions:
+            ref["as_conditions"] = list(self.as_conditions)
         return ref
 
 
@@ -190,7 +194,13 @@ def _load_one(stem: str, label: str, text: str | None = None) -> list[tuple[Conc
     rows = read_jsonl(
         name,
         required={"id": str, "display": str, "code": (str, type(None)), "synonyms": list, "abbreviations": list},
-        optional={"kind": (str, type(None)), "unit": (str, type(None)), "also": list, "as_drugs": list},
+        optional={
+            "kind": (str, type(None)),
+            "unit": (str, type(None)),
+            "also": list,
+            "as_drugs": list,
+            "as_conditions": list,
+        },
         text=text,
     )
     seen: set[str] = set()
@@ -213,6 +223,11 @@ def _load_one(stem: str, label: str, text: str | None = None) -> list[tuple[Conc
             label != "Procedure" or not all(isinstance(c, str) and c.startswith("ATC:") for c in as_drugs)
         ):
             raise ResourceError("'as_drugs' lists ATC codes of a procedure", where=where)
+        as_conditions = row.get("as_conditions", [])
+        if as_conditions and (
+            label != "Procedure" or not all(isinstance(c, str) and c.startswith("ICD10CM:") for c in as_conditions)
+        ):
+            raise ResourceError("'as_conditions' lists ICD-10-CM status codes of a procedure", where=where)
         concept = Concept(
             row["id"],
             row["display"],
@@ -222,6 +237,7 @@ def _load_one(stem: str, label: str, text: str | None = None) -> list[tuple[Conc
             row.get("unit"),
             also=tuple(also),
             as_drugs=tuple(as_drugs),
+            as_conditions=tuple(as_conditions),
         )
         out.append((concept, row["synonyms"], row["abbreviations"]))
     return out

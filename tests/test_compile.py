@@ -715,3 +715,35 @@ def test_a_pdq_heading_names_what_a_bare_score_measures(item: str, code: str) ->
     criteria = compile_trial(parse_text(text, trial_id="T"))["criteria"]
     (expr,) = criteria.values()
     assert expr["op"] == "compare" and expr["code"] == code
+
+
+def test_only_a_procedure_leaves_a_status_code() -> None:
+    from extractor.errors import ResourceError
+    from extractor.lexicon import _load_one
+
+    row = (
+        '{"id": "x", "display": "X", "code": "SNOMED:234336002", "as_conditions": ["ATC:L01"], "synonyms": ["x"], '
+        '"abbreviations": []}'
+    )
+    with pytest.raises(ResourceError, match="as_conditions"):
+        _load_one("procedures", "Procedure", row)
+
+
+@pytest.mark.parametrize(
+    ("conditions", "expected"),
+    [
+        ([{"code": "ICD10CM:Z94.84", "onset": "2020-01-01"}], True),  # stem cells transplant status
+        ([{"code": "ICD10CM:Z94.81", "onset": "2020-01-01"}], True),  # bone marrow transplant status
+        ([], False),
+    ],
+)
+def test_a_prior_transplant_shows_as_its_status_too(conditions: list[Any], expected: bool) -> None:
+    # gold NCT06581081 exclusion/4, NCT00009711 inclusion/2
+    record = {"conditions": conditions, "procedures": [], "complete": ["conditions", "procedures"]}
+    assert screen("Previous hematopoietic stem cell transplantation;", **record) is expected
+
+
+def test_a_dated_transplant_is_the_procedure_only() -> None:
+    # gold NCT00009711 inclusion/1: a status code does not date the transplant
+    expr = logic("Patients who have undergone bone marrow transplantation at least 5 years ago")
+    assert expr["op"] == "has" and expr["kind"] == "procedure"

@@ -154,7 +154,10 @@ def test_age_limits(screener: Screener, age: int, expected: bool) -> None:
 def test_prior_transplant_needs_a_complete_list_to_be_false(screener: Screener) -> None:
     hsct = {"code": "SNOMED:234336002", "display": "HSCT", "date": "2021-05-04"}
     assert value(screener, "exclusion/4", procedures=[hsct]) is True
-    assert value(screener, "exclusion/4", procedures=[], complete=["procedures"]) is False
+    # the transplant may show as a procedure or as its status on the problem list (Z94.81, Z94.84)
+    complete = ["procedures", "conditions"]
+    assert value(screener, "exclusion/4", procedures=[], conditions=[], complete=complete) is False
+    assert value(screener, "exclusion/4", procedures=[], complete=["procedures"]) is None
     assert value(screener, "exclusion/4", procedures=[]) is None
 
 
