@@ -41,6 +41,11 @@ _NO_REQUIREMENT = re.compile(
 )
 TRIAGE_CUTOFF = 0.8
 """A leaf the triage model scores at least this high (and with no threshold to test) needs a person."""
+_CONDITION_REQUIRING = re.compile(
+    r"^\W*(?:any\s+)?(?:other\s+)?(?:(?:medical|chronic|serious|significant)\s+)?"
+    r"(?:conditions?|diseases?|illness(?:es)?|disorders?)\s+(?:that\s+|which\s+)?(?:requir\w*|need\w*)\b",
+    re.IGNORECASE,
+)
 _OR_BETWEEN = re.compile(r"\bor\b|and/or", re.IGNORECASE)
 _KINDS = {"Condition": "condition", "Drug": "medication", "Procedure": "procedure"}
 
@@ -334,6 +339,10 @@ def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict
     ``inherited``: windows a lead-in gives its items ("Excluded within 15 days prior to study entry:").
     """
     base = node.span[0] if node.span else 0
+    if _CONDITION_REQUIRING.match(node.text):
+        # "Any medical condition requiring ACE inhibitor or ARB therapy (e.g. diabetes, proteinuria > 300 mg/d)":
+        # which conditions need the treatment is a clinical judgement; the examples only illustrate it
+        return _manual(node, "whether a condition requires the treatment named is clinical judgement")
     windows = [*node.constraints, *inherited]
     drug_spans = {tuple(e["span"]) for e in node.entities if e["label"] == "Drug"}
     constraints = [

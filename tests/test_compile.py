@@ -747,3 +747,20 @@ def test_a_dated_transplant_is_the_procedure_only() -> None:
     # gold NCT00009711 inclusion/1: a status code does not date the transplant
     expr = logic("Patients who have undergone bone marrow transplantation at least 5 years ago")
     assert expr["op"] == "has" and expr["kind"] == "procedure"
+
+
+@pytest.mark.parametrize(
+    ("text", "manual"),
+    [
+        # gold NCT00461903 exclusion/12
+        (
+            "Any medical condition requiring ACE inhibitor or angiotensin-receptor blocker therapy (e.g. diabetes, "
+            "known proteinuria of more than 300 mg per day)",
+            True,
+        ),
+        # the showcase's exclusion 16: a named condition keeps its code
+        ("History of autoimmune disease requiring systemic immunosuppressive drug treatment", False),
+    ],
+)
+def test_a_generic_condition_requiring_a_treatment_is_judged(text: str, manual: bool) -> None:
+    assert (logic(text)["op"] == "manual") is manual
