@@ -1178,6 +1178,22 @@ def _join_alternatives(roots: list[Criterion], criteria: dict[str, dict[str, Any
         chain = []
 
 
+_COHORT_HEADING = re.compile(
+    r"^(?!.*\b(?:must|will|may|should|can|are|is|if|following|eligible|excluded|included|all|criteria|"
+    r"characteristics|exclusion|inclusion|and)\b)"
+    r"(?:[\w+/-]+\s+){1,3}(?:volunteers|subjects|patients|participants|controls|group|cohort)"
+    r"|(?:cohort|arm|group|part)\s+[\w-]{1,4}",
+    re.IGNORECASE,
+)
+
+
+def cohort(heading: str | None) -> str | None:
+    """The study group a sub-heading names ("Normal Volunteers", "Hypertensive Subjects", "Cohort 2"), if it
+    names one; not a heading every subject falls under ("Patients must have", "PATIENT CHARACTERISTICS")."""
+    text = " ".join((heading or "").strip(" :-–").split())
+    return text if text and _COHORT_HEADING.fullmatch(text) else None
+
+
 def _compile_trial(trial: ParsedTrial) -> dict[str, Any]:
     criteria: dict[str, dict[str, Any]] = {}
     for root in trial.criteria:
@@ -1193,6 +1209,17 @@ def _compile_trial(trial: ParsedTrial) -> dict[str, Any]:
         subtree: dict[str, dict[str, Any]] = {}
         compile_node(root, (), subtree)  # one pass over the tree; every node's expression kept, in source order
         criteria.update((node.id, subtree[node.id]) for node in root.walk())
+        group = cohort(root.heading)
+        if group is not None:
+            # "Hypertensive Subjects:" then its criteria: they bind the subjects of that group only, and which
+            # group a subject is enrolled in is not on record
+            member = _manual(root, f"subject enrolled in the {group!r} group")
+            expr = criteria[root.id]
+            criteria[root.id] = (
+                {"op": "all", "args": [member, expr], "source": root.id}
+                if root.section == "exclusion"
+                else {"op": "implies", "if": member, "then": expr, "source": root.id}
+            )
     roots = [r for r in trial.criteria if r.id in criteria]
     _join_alternatives(roots, criteria)
     verdict = {

@@ -764,3 +764,37 @@ def test_a_dated_transplant_is_the_procedure_only() -> None:
 )
 def test_a_generic_condition_requiring_a_treatment_is_judged(text: str, manual: bool) -> None:
     assert (logic(text)["op"] == "manual") is manual
+
+
+@pytest.mark.parametrize(
+    ("heading", "group"),
+    [
+        # sub-headings of ClinicalTrials.gov records (trials.jsonl)
+        ("Hypertensive Subjects:", "Hypertensive Subjects"),
+        ("NORMAL VOLUNTEERS", "NORMAL VOLUNTEERS"),
+        ("Part A", "Part A"),
+        ("Cohort C:", "Cohort C"),
+        ("PATIENT CHARACTERISTICS", None),
+        ("Patients must have", None),
+        ("Patients with the following prior conditions are excluded", None),
+        ("CONTROLS AND PATIENTS", None),  # every subject is one or the other
+        (None, None),
+    ],
+)
+def test_a_cohort_heading(heading: str | None, group: str | None) -> None:
+    from extractor.compile import cohort
+
+    assert cohort(heading) == group
+
+
+def test_criteria_under_a_cohort_heading_bind_that_cohort_only() -> None:
+    # gold NCT00001625: "Normal Volunteers:" / "Obese Subjects:" each with their own BMI range
+    text = (
+        "INCLUSION CRITERIA:\n\nNormal Volunteers:\n\nAdults between the ages of 21 and 55, a normal body mass index "
+        "(20-26 kg/m(2)).\n\nObese Subjects:\n\nAdults between the ages of 21 and 55 and a body mass index between "
+        "30 and 35 kg/m(2).\n\nEXCLUSION CRITERIA:\n\nNormal Volunteers:\n\nPregnancy.\n"
+    )
+    criteria = compile_trial(parse_text(text, trial_id="T"))["criteria"]
+    assert criteria["inclusion/1"]["op"] == "implies" and criteria["inclusion/1"]["if"]["op"] == "manual"
+    assert criteria["inclusion/2"]["op"] == "implies"
+    assert criteria["exclusion/1"]["op"] == "all" and criteria["exclusion/1"]["args"][0]["op"] == "manual"
