@@ -427,7 +427,7 @@ def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict
             for c in windows
         )
     }
-    indications = _indications(node, base) | _irrelevant(node, base)
+    indications = _indications(node, base) | _irrelevant(node, base) | _shown_by(node, base)
     # "No more than 2 prior chemotherapy regimens": a threshold no code encodes is about its concept, so the
     # concept is not asked for as such; the threshold stays a manual part
     uncounted = [c for c, e in compiled if e is None and c.concept_span is not None and c.kind != "duration"]
@@ -884,6 +884,24 @@ _WITH_OR_WITHOUT = re.compile(
     r"|\brisk\s+(?:\w+\s+){0,2}?(?:for|of)\b",
     re.IGNORECASE,
 )
+
+
+_SHOWN_BY = re.compile(
+    r"\b(?:as\s+)?(?:demonstrated|documented|confirmed|shown|proven|evidenced|assessed|measured|determined|"
+    r"detected|established|verified)\s+(?:by|on|using|via)\s+",
+    re.IGNORECASE,
+)
+
+
+def _shown_by(node: Criterion, base: int) -> set[tuple[int, int]]:
+    """Mentions of how a diagnosis was shown ("as demonstrated by MRI-PDFF", "as determined by the Structured
+    Clinical Interview (SCID)", "confirmed by laboratory testing"): the method, not something to have had."""
+    spans: set[tuple[int, int]] = set()
+    for m in _SHOWN_BY.finditer(node.text):
+        stop = re.search(r"[,;()]|\.(?:\s|$)|\s(?:and|or|with|within|in|at)\s", node.text[m.end() :])
+        end = m.end() + stop.start() if stop else len(node.text)
+        spans |= {(e["span"][0], e["span"][1]) for e in node.entities if m.end() <= e["span"][0] - base < end}
+    return spans
 
 
 def _irrelevant(node: Criterion, base: int) -> set[tuple[int, int]]:

@@ -798,3 +798,23 @@ def test_criteria_under_a_cohort_heading_bind_that_cohort_only() -> None:
     assert criteria["inclusion/1"]["op"] == "implies" and criteria["inclusion/1"]["if"]["op"] == "manual"
     assert criteria["inclusion/2"]["op"] == "implies"
     assert criteria["exclusion/1"]["op"] == "all" and criteria["exclusion/1"]["args"][0]["op"] == "manual"
+
+
+@pytest.mark.parametrize(
+    ("text", "codes"),
+    [
+        # gold NCT03508687 unspecified/2: the MRI is how the steatosis was shown, not an alternative to it
+        ("Hepatic steatosis as demonstrated by MRI-PDFF;", {"ICD10CM:K76.0", "ICD10CM:K75.81"}),
+        # gold NCT00463346 inclusion/2
+        (
+            "Patients with a diagnosis of schizophrenia as determined by the Structured Clinical Interview for "
+            "DSM-IV Axis I Disorders (SCID)",
+            {"ICD10CM:F20"},
+        ),
+    ],
+)
+def test_how_a_diagnosis_was_shown_is_not_asked_for(text: str, codes: set[str]) -> None:
+    def leaves(e: dict[str, Any]) -> list[dict[str, Any]]:
+        return [e] if e["op"] in ("has", "manual", "compare") else [x for a in e["args"] for x in leaves(a)]
+
+    assert {leaf.get("code") for leaf in leaves(logic(text))} == codes
