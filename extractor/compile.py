@@ -584,6 +584,10 @@ def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict
     for c in uncounted:
         core = {"op": "all", "args": [core, _manual(node, f"no standard code for the threshold {c.text!r}")]}
     result = {"op": "not", "arg": core} if negated else core
+    if _about_pregnant_women(node, core):
+        # "Pregnant or lactating female": the sex is half of it; "women must not be pregnant": binds women only
+        female = {"op": "sex", "value": "female"}
+        result = {"op": "implies", "if": female, "then": result} if negated else {"op": "all", "args": [female, result]}
     if person_part is not None:
         # "Pregnancy, breastfeeding, or possibility of becoming pregnant (... as determined by the investigator)":
         # pregnancy on record decides it; "must not be pregnant and willing to avoid pregnancy": both must hold
@@ -891,6 +895,36 @@ _SHOWN_BY = re.compile(
     r"detected|established|verified)\s+(?:by|on|using|via)\s+",
     re.IGNORECASE,
 )
+
+
+_FEMALE = re.compile(r"females?|wom[ae]n|female\s+(?:subjects?|patients?|participants?)", re.IGNORECASE)
+_PREGNANCY = re.compile(r"pregnan|lactat|nursing|breast[-\s]?feed", re.IGNORECASE)
+
+
+def _about_pregnant_women(node: Criterion, core: dict[str, Any]) -> bool:
+    """Does the criterion name women as whom its pregnancy or lactation is about ("Pregnant or lactating
+    female", "Female subject is pregnant ...")? Not "women of childbearing potential" (a further condition)."""
+    women = (
+        [
+            e
+            for e in node.entities
+            if e["label"] == "Demographic"
+            and _FEMALE.fullmatch(e["text"].strip())
+            and not re.match(
+                r"\s+(?:of\s+)?(?:child[-\s]?bearing|reproductive)", node.text[e["span"][1] - node.span[0] :]
+            )
+        ]
+        if node.span
+        else []
+    )
+    if not women:
+        return False
+    pregnancy = [
+        leaf
+        for leaf in _leaves_of(core)
+        if str(leaf.get("code") or "").startswith("ICD10CM:Z33") or _PREGNANCY.search(leaf.get("reason") or "")
+    ]
+    return bool(pregnancy)
 
 
 def _shown_by(node: Criterion, base: int) -> set[tuple[int, int]]:

@@ -818,3 +818,19 @@ def test_how_a_diagnosis_was_shown_is_not_asked_for(text: str, codes: set[str]) 
         return [e] if e["op"] in ("has", "manual", "compare") else [x for a in e["args"] for x in leaves(a)]
 
     assert {leaf.get("code") for leaf in leaves(logic(text))} == codes
+
+
+@pytest.mark.parametrize(
+    ("text", "sex", "expected"),
+    [
+        # gold NCT00494884 exclusion/1: read as an inclusion here, so True means "holds"
+        ("Pregnant or lactating female", "male", False),
+        ("Pregnant or lactating female", "female", True),
+        # gold NCT03508687 unspecified/6: binds women only
+        ("Women patients must not be pregnant or lactating", "male", True),
+        ("Women patients must not be pregnant or lactating", "female", False),
+    ],
+)
+def test_pregnancy_of_women_named_as_such_is_about_women(text: str, sex: str, expected: bool) -> None:
+    pregnant = [{"code": "ICD10CM:Z33.1", "onset": "2025-01-01", "status": "active"}]
+    assert screen(text, sex=sex, conditions=pregnant, complete=["conditions"]) is expected
