@@ -98,7 +98,7 @@ def _compare(c: Constraint) -> dict[str, Any] | None:
     return expr
 
 
-_NOW_WORDS = r"concurrent(?:ly)?|current(?:ly)?|ongoing"
+_NOW_WORDS = r"concurrent(?:ly)?|current(?:ly)?|ongoing|on\s+(?:\w+\s+)?(?:therapy|treatment)\s+with"
 _NOW = re.compile(rf"\b(?:{_NOW_WORDS})\b", re.IGNORECASE)
 _LIST_LEAD = re.compile(r"[^:;]{0,300}?\b(?:following|these|below)\b[^:;]{0,200}:", re.IGNORECASE)
 # "not currently taking potent CYP3A4 inhibitors such as itraconazole": the examples are taken currently too

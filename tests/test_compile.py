@@ -834,3 +834,15 @@ def test_how_a_diagnosis_was_shown_is_not_asked_for(text: str, codes: set[str]) 
 def test_pregnancy_of_women_named_as_such_is_about_women(text: str, sex: str, expected: bool) -> None:
     pregnant = [{"code": "ICD10CM:Z33.1", "onset": "2025-01-01", "status": "active"}]
     assert screen(text, sex=sex, conditions=pregnant, complete=["conditions"]) is expected
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected"), [("2024-01-01", None, None), ("2023-01-01", "2024-01-01", False)]
+)
+def test_on_therapy_with_a_conventional_dose_is_current_and_the_dose_for_a_person(
+    start: str, end: str | None, expected: bool | None
+) -> None:
+    # gold NCT00460213 inclusion/3: an ARB under way now; whether its dose is conventional is not on record
+    arb = {"code": "ATC:C09CA01", "start": start, "end": end}
+    text = "Patients who are on therapy with conventional dosage of ARB."
+    assert screen(text, medications=[arb], complete=["medications"]) is expected
