@@ -938,10 +938,27 @@ def _shown_by(node: Criterion, base: int) -> set[tuple[int, int]]:
     return spans
 
 
+_STUDY_DRUG = re.compile(
+    r"(?:the\s+)?(?:study|trial|investigational|experimental)\s+(?:medications?|drugs?|products?|treatments?|"
+    r"agents?|vaccines?|interventions?)",
+    re.IGNORECASE,
+)
+_DOSE_EVENT_BEFORE = re.compile(
+    r"\b(?:prior\s+to|before|after|following|until|since)\s+(?:the\s+)?(?:(?:first|last|initial|final)\s+)?"
+    r"(?:dos(?:e|es|ing)|administration|start|initiation|receipt)\s+(?:of|with)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+
+
 def _irrelevant(node: Criterion, base: int) -> set[tuple[int, int]]:
     """Mentions the criterion says do not matter ("with or without major depression", "regardless of sex"), or
     are only at risk of ("no identifiable high-risk behavior for HIV infection")."""
     out: set[tuple[int, int]] = set()
+    base_text = node.text
+    for e in node.entities:
+        start = e["span"][0] - base
+        if _STUDY_DRUG.fullmatch(e["text"].strip()) and _DOSE_EVENT_BEFORE.search(base_text, 0, start):
+            out.add((e["span"][0], e["span"][1]))  # "within two weeks prior to dosing with study medications"
     for m in _WITH_OR_WITHOUT.finditer(node.text):
         stop = re.search(r"[,;()]|\.(?:\s|$)", node.text[m.end() :])
         end = m.end() + stop.start() if stop else len(node.text)

@@ -6,6 +6,7 @@ hand-made patients; the expected verdicts are the gold's.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -846,3 +847,11 @@ def test_on_therapy_with_a_conventional_dose_is_current_and_the_dose_for_a_perso
     arb = {"code": "ATC:C09CA01", "start": start, "end": end}
     text = "Patients who are on therapy with conventional dosage of ARB."
     assert screen(text, medications=[arb], complete=["medications"]) is expected
+
+
+def test_the_study_drug_as_a_time_reference_is_not_asked_for() -> None:
+    # gold NCT00001968 unspecified/6
+    expr = logic(
+        "Pregnancy test (blood or urine) must be negative within two weeks prior to dosing with study medications."
+    )
+    assert "study medications" not in json.dumps(expr)
