@@ -46,6 +46,7 @@ _CONDITION_REQUIRING = re.compile(
     r"(?:conditions?|diseases?|illness(?:es)?|disorders?)\s+(?:that\s+|which\s+)?(?:requir\w*|need\w*)\b",
     re.IGNORECASE,
 )
+_TIME_UNITS = frozenset({"a", "mo", "wk", "d", "h", "min"})
 _OR_BETWEEN = re.compile(r"\bor\b|and/or", re.IGNORECASE)
 _KINDS = {"Condition": "condition", "Drug": "medication", "Procedure": "procedure"}
 
@@ -184,6 +185,11 @@ def _has(entity: dict[str, Any], constraints: list[Constraint], text: str = "", 
     )
     if dose is not None:
         has["dose"] = dose["dose"]
+    lasting = _duration_of(entity, constraints) if kind in ("medication", "condition") else None
+    if lasting is not None and kind == "condition" and lasting["unit"] in ("h", "min"):
+        lasting = None  # "an AF episode of at least 10 minutes": an episode, not the diagnosis, lasts that long
+    if lasting is not None:  # "on FDA-approved antiretroviral agent(s) for at least 2 months"
+        has["duration"] = lasting
     # "fungal infection": the mycoses B35 ... B49, no one code prefix covers them
     hases = [{**has, "code": code} for code in [concept["code"], *concept.get("also", [])]]
     # "prior chemotherapy": the record may hold the procedure or the antineoplastic drugs given
@@ -201,6 +207,23 @@ def _has(entity: dict[str, Any], constraints: list[Constraint], text: str = "", 
                 h["except"] = inside
     out: dict[str, Any] = hases[0] if len(hases) == 1 else {"op": "any", "args": hases}
     return {"op": "not", "arg": out} if since else out
+
+
+def _duration_of(entity: dict[str, Any], constraints: list[Constraint]) -> dict[str, Any] | None:
+    """How long a drug or condition must have lasted, when a duration of the criterion is about this mention."""
+    for c in constraints:
+        if (
+            c.kind == "duration"
+            and c.concept_span is not None
+            and tuple(c.concept_span) == tuple(entity["span"])
+            and isinstance(c.value, (int, float))
+            and c.unit in _TIME_UNITS
+        ):
+            out: dict[str, Any] = {"comparator": c.comparator, "value": c.value, "unit": c.unit}
+            if c.comparator == "between":
+                out["value_high"] = c.value_high
+            return out
+    return None
 
 
 def _since(expr: dict[str, Any]) -> bool:
@@ -293,6 +316,14 @@ def _join(node: Criterion, parts: list[dict[str, Any]]) -> str:
         len(g) <= 25 and _RELATION.search(g) and not _OR_BETWEEN.search(g) and not re.search(r"[,;:.()]", g)
         for g in gaps
     ):
+        return "all"
+    if (
+        node.section == "inclusion"
+        and gaps
+        and not any(_OR_BETWEEN.search(g) for g in gaps)
+        and all(re.search(r"\band\b(?!/)", g, re.IGNORECASE) and not re.search(r"[,;:]", g) for g in gaps)
+    ):
+        # "Clinical diagnosis of type 1 diabetes and using daily insulin therapy": an inclusion's "and" joins
         return "all"
     return "any"
 
@@ -430,8 +461,23 @@ def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict
     indications = _indications(node, base) | _irrelevant(node, base) | _shown_by(node, base)
     # "No more than 2 prior chemotherapy regimens": a threshold no code encodes is about its concept, so the
     # concept is not asked for as such; the threshold stays a manual part
-    uncounted = [c for c, e in compiled if e is None and c.concept_span is not None and c.kind != "duration"]
-    indications |= {(c.concept_span[0], c.concept_span[1]) for c in uncounted if c.concept_span is not None}
+    # "received metformin for at least three months": the drug is asked for, and how long it was taken when its
+    # mention is coded (the record's start and end say it), else a person reads the duration
+    timed = {
+        tuple(e["span"])
+        for e in node.entities
+        if e["label"] in ("Drug", "Condition") and (e.get("concept") or {}).get("code")
+    }
+    uncounted = [
+        c
+        for c, e in compiled
+        if e is None
+        and c.concept_span is not None
+        and not (c.kind == "duration" and c.unit in _TIME_UNITS - {"h", "min"} and tuple(c.concept_span) in timed)
+    ]
+    indications |= {
+        (c.concept_span[0], c.concept_span[1]) for c in uncounted if c.concept_span is not None and c.kind != "duration"
+    }
     if person_part is not None:  # the part a person decides is theirs alone
         lo, hi = person_part[1]
         indications |= {tuple(e["span"]) for e in node.entities if lo <= e["span"][0] - base < hi}

@@ -9,8 +9,10 @@ turned into code. Missing data gives ``None`` (unknown), never ``False``.
 ``{"op": "compare", "fact": "observation" | "age", "code", "comparator", "value", "value_high",
 "unit", "relative_to", "when"}``, ``{"op": "sex", "value": "female"}``,
 ``{"op": "has", "kind": "condition" | "medication" | "procedure", "code", "display", "window", "dose"}``
-(``dose``: ``{"comparator", "value", "unit"}``, a medication taken at that dose; ``except``: codes of the
-class that do not count, "other malignancies" in a leukaemia trial),
+(``dose``: ``{"comparator", "value", "unit"}``, a medication taken at that dose; ``duration``:
+``{"comparator", "value", "unit"}``, how long the record runs, start to end or to ``as_of`` while under way
+("on antiretrovirals for at least 2 months"); ``except``: codes of the class that do not count, "other
+malignancies" in a leukaemia trial),
 ``{"op": "manual", "reason"}``, ``{"op": "const", "value": true | false | null}``.
 Every expression may carry ``source`` (the criterion id) and ``span``.
 """
@@ -195,6 +197,16 @@ def _has(expr: dict[str, Any], patient: Patient) -> Outcome:
             label = f"{label} at {_threshold(dose)}"
         else:
             return Outcome(None, f"{label} on record, dose unknown or not comparable with {_threshold(dose)}")
+    duration = expr.get("duration")
+    if duration and matches:
+        lasted = [_lasted(r, kind, duration, patient) for r in matches]
+        if any(v is True for v in lasted):
+            matches = [r for r, v in zip(matches, lasted, strict=True) if v is True]
+        elif all(v is False for v in lasted):
+            matches = []
+            label = f"{label} for {_threshold(duration)}"
+        else:
+            return Outcome(None, f"{label} on record, for how long unknown")
     window = expr.get("window")
     if window and matches:
         inside = [_in_window(r, kind, window, patient) for r in matches]
@@ -209,6 +221,26 @@ def _has(expr: dict[str, Any], patient: Patient) -> Outcome:
     if kind + "s" in patient.complete or kind in patient.complete:
         return Outcome(False, f"no {label} on the complete {kind} list")
     return Outcome(None, f"no {label} on record (list not complete)")
+
+
+def _lasted(record: dict[str, Any], kind: str, duration: dict[str, Any], patient: Patient) -> Truth:
+    """Has a medication or condition record run for ``duration`` (start or onset to its end, or to ``as_of``
+    while under way)? Unknown for a procedure (one date) or a record without dates."""
+    start = record.get("start") if kind == "medication" else record.get("onset") if kind == "condition" else None
+    if not start:
+        return None
+    end = record.get("end") if kind == "medication" else record.get("abatement")
+    if end is None and kind == "condition" and record.get("status") not in (None, "active"):
+        return None  # resolved, no date it ended
+    try:
+        first = date.fromisoformat(str(start))
+        last = date.fromisoformat(str(end)) if end else patient.reference("as_of")
+    except ValueError:
+        return None
+    if last is None:
+        return None
+    days = (last - first).days / _DAYS.get(duration["unit"], 1.0)
+    return _test(days, duration)
 
 
 def _dose_meets(record: dict[str, Any], dose: dict[str, Any]) -> Truth:

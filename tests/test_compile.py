@@ -855,3 +855,50 @@ def test_the_study_drug_as_a_time_reference_is_not_asked_for() -> None:
         "Pregnancy test (blood or urine) must be negative within two weeks prior to dosing with study medications."
     )
     assert "study medications" not in json.dumps(expr)
+
+
+@pytest.mark.parametrize(
+    ("medications", "expected"),
+    [
+        ([{"code": "ATC:A10AB01", "start": "2020-01-01", "end": None}], True),  # insulin for five years
+        ([{"code": "ATC:A10AB01", "start": "2025-01-01", "end": None}], False),  # for two months only
+        ([{"code": "ATC:A10AB01", "start": None, "end": None}], None),  # since when unknown
+        ([], False),  # no insulin at all
+    ],
+)
+def test_a_duration_keeps_its_concept_and_an_inclusion_and_joins(medications: list[Any], expected: bool | None) -> None:
+    # gold NCT00493935 inclusion/1 (the judgement sentence left out)
+    text = "Clinical diagnosis of type 1 diabetes and using daily insulin therapy for at least one year"
+    record = {"conditions": [{"code": "ICD10CM:E10.9", "onset": "2010-01-01", "status": "active"}]}
+    assert screen(text, **record, medications=medications, complete=["conditions", "medications"]) is expected
+
+
+@pytest.mark.parametrize(
+    ("record", "expected"),
+    [
+        ({"onset": "2020-01-01", "status": "active"}, True),  # five years and counting
+        ({"onset": "2024-12-01", "status": "active"}, False),  # three months
+        ({"onset": "2020-01-01", "abatement": "2020-03-01", "status": "resolved"}, False),  # two months, over
+        ({"onset": "2020-01-01", "abatement": None, "status": "resolved"}, None),  # over, but when?
+        ({"onset": None, "status": "active"}, None),
+    ],
+)
+def test_a_condition_lasts_from_onset_to_abatement_or_as_of(record: dict[str, Any], expected: bool | None) -> None:
+    from extractor.logic import evaluate
+
+    expr = {
+        "op": "has",
+        "kind": "condition",
+        "code": "ICD10CM:E11",
+        "duration": {"comparator": ">=", "value": 1, "unit": "a"},
+    }
+    patient = patient_from_json(
+        {
+            "id": "P",
+            "as_of": "2025-03-01",
+            "conditions": [{"code": "ICD10CM:E11.9", **record}],
+            "complete": ["conditions"],
+        },
+        "test",
+    )
+    assert evaluate(expr, patient).value is expected

@@ -139,6 +139,14 @@ def _leaf(expr: dict[str, Any]) -> str:
         text = f"has {expr.get('kind') or '?'} {expr.get('code') or '(no code)'}"
         if expr.get("display"):
             text += f" ({expr['display']})"
+        for key, word in (("dose", "dose"), ("duration", "lasting")):
+            limit = expr.get(key)
+            if isinstance(limit, dict) and limit.get("comparator"):
+                high = f"-{_num(limit.get('value_high'))}" if limit["comparator"] == "between" else ""
+                comp = "" if high else f"{limit['comparator']} "
+                text += f" {word} {comp}{_num(limit.get('value'))}{high} {limit.get('unit') or ''}".rstrip()
+        if expr.get("except"):
+            text += f" except {', '.join(map(str, expr['except']))}"
         return text + _window(expr.get("window"))
     if op == "sex":
         return f"sex {expr.get('value')}"
