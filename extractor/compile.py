@@ -70,6 +70,18 @@ def _dose(c: Constraint) -> dict[str, Any] | None:
     }
 
 
+@cache
+def _units_by_code() -> dict[str, str | None]:
+    from .lexicon import _load_one
+
+    return {c.code: c.unit for c, _, _ in _load_one("measurements", "Measurement") if c.code}
+
+
+def _measured_in(code: str) -> str | None:
+    """The unit the packaged lexicon measures ``code`` in (``kg`` for body weight), if it names one."""
+    return _units_by_code().get(code)
+
+
 def _compare(c: Constraint) -> dict[str, Any] | None:
     code = c.concept.get("code")
     if not isinstance(c.value, (int, float)):
@@ -82,6 +94,8 @@ def _compare(c: Constraint) -> dict[str, Any] | None:
         fact = "observation"
     else:
         return None
+    if fact == "observation" and not c.relative_to and c.unit == "%" and _measured_in(code) not in (None, "%"):
+        return None  # "weight loss greater than 10% of current body weight": a change, not the weight
     expr: dict[str, Any] = {
         "op": "compare",
         "fact": fact,

@@ -902,3 +902,9 @@ def test_a_condition_lasts_from_onset_to_abatement_or_as_of(record: dict[str, An
         "test",
     )
     assert evaluate(expr, patient).value is expected
+
+
+def test_a_percent_change_of_a_measure_in_kg_is_not_the_measure() -> None:
+    # gold NCT00005794 inclusion/16/1: a weight loss of 10% of body weight is not a body weight of 10%
+    expr = logic("No recent history of weight loss greater than 10% of current body weight")
+    assert "compare" not in json.dumps(expr)
