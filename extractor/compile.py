@@ -1246,17 +1246,20 @@ def compile_node(
             expr = {"op": "all", "args": [expr, {"op": "not", "arg": {"op": "any", "args": exceptions}}]}
     else:
         expr = own if own is not None else _manual(node, "nothing the record can decide")
-    if node.condition is not None and expr["op"] != "manual":
+    if node.condition is not None:
         cond_entities = [e for e in node.entities if e.get("condition")]
         checks = [h for e in cond_entities if (h := _has(e, [])) is not None]
         # a threshold inside the condition ("whose CD4+ count is less than 500/mm3") is part of the "if"
         checks += [cmp for c in node.constraints if _in_condition(node, c) and (cmp := _compare(c)) is not None]
         if checks:
-            expr = {
-                "op": "implies",
-                "if": checks[0] if len(checks) == 1 else {"op": "any", "args": checks},
-                "then": expr,
-            }
+            case = checks[0] if len(checks) == 1 else {"op": "any", "args": checks}
+            # an exclusion says what excludes: "Subjects who are on oral contraceptives need to discontinue ..."
+            # excludes those on them who do not; an inclusion binds only the patients its condition names
+            expr = (
+                {"op": "all", "args": [case, expr]}
+                if node.section == "exclusion"
+                else {"op": "implies", "if": case, "then": expr}
+            )
         else:
             expr = _manual(node, f"applies only {node.condition['text']!r}, which the record cannot decide")
     expr.setdefault("source", node.id)

@@ -49,6 +49,10 @@ _CONDITION = re.compile(
 )
 
 
+# "With an indication for cardioversion in the case of persistent AF": the case the criterion is written for
+_CONDITION_AFTER = re.compile(
+    r"\S\s*,?\s+(?P<cond>in\s+(?:the\s+)?case\s+of\s+[^,;:.()]{2,80}?)\s*[.;]?\s*$", re.IGNORECASE
+)
 _PERMISSION = re.compile(
     r"\b(?:participants?|patients?|subjects?|those|individuals?|women|men)\s+"
     r"(?:who\s+(?:have\s+taken|have\s+had|have|had|are|were|take|took)|with|taking|tolerating|receiving|on)\s+"
@@ -127,4 +131,7 @@ def condition_prefix(text: str) -> tuple[int, int] | None:
     w = _WHOSE.match(text)
     if w:
         return w.start("cond"), w.end("cond")
+    after = _CONDITION_AFTER.search(text)
+    if after:
+        return after.start("cond"), after.end("cond")
     return None

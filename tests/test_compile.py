@@ -908,3 +908,25 @@ def test_a_percent_change_of_a_measure_in_kg_is_not_the_measure() -> None:
     # gold NCT00005794 inclusion/16/1: a weight loss of 10% of body weight is not a body weight of 10%
     expr = logic("No recent history of weight loss greater than 10% of current body weight")
     assert "compare" not in json.dumps(expr)
+
+
+def test_a_condition_written_after_the_requirement() -> None:
+    # gold NCT00461903 inclusion/4/1: "in the case of persistent AF" binds only patients with AF
+    expr = logic("With an indication for cardioversion in the case of persistent AF")
+    assert expr["op"] == "implies" and expr["if"]["code"].startswith("ICD10CM:I48")
+    assert (
+        screen(
+            "With an indication for cardioversion in the case of persistent AF", conditions=[], complete=["conditions"]
+        )
+        is True
+    )
+
+
+def test_a_conditioned_exclusion_excludes_those_it_names() -> None:
+    # gold NCT00001969 exclusion/8: only those on oral contraceptives (who must stop them) are concerned
+    text = (
+        "Exclusion Criteria:\n"
+        "- Patients who are on oral contraceptives must discontinue the medication before the study.\n"
+    )
+    expr = compile_trial(parse_text(text, trial_id="T"))["criteria"]["exclusion/1"]
+    assert expr["op"] == "all" and expr["args"][0]["op"] == "has"

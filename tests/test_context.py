@@ -213,3 +213,16 @@ def test_context_found_on_chia(text: str, surface: str, expected: set[str]) -> N
 )
 def test_negative_after_what_it_negates(text: str, surface: str, expected: set[str]) -> None:
     assert flags_of(text, surface) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "condition"),
+    [
+        ("With an indication for cardioversion in the case of persistent AF", "in the case of persistent AF"),
+        ("Persistent atrial fibrillation lasting at least 7 days", None),
+        ("Pregnancy (in the case of women of childbearing potential, a positive test)", None),
+    ],
+)
+def test_a_condition_after_the_requirement(text: str, condition: str | None) -> None:
+    found = condition_prefix(text)
+    assert (text[found[0] : found[1]] if found else None) == condition
