@@ -930,3 +930,8 @@ def test_a_conditioned_exclusion_excludes_those_it_names() -> None:
     )
     expr = compile_trial(parse_text(text, trial_id="T"))["criteria"]["exclusion/1"]
     assert expr["op"] == "all" and expr["args"][0]["op"] == "has"
+
+
+def test_cystic_fibrosis_is_coded() -> None:
+    # gold NCT00493935 exclusion/3/2
+    assert logic("Cystic fibrosis")["code"] == "ICD10CM:E84"
