@@ -327,7 +327,7 @@ def _join(node: Criterion, parts: list[dict[str, Any]]) -> str:
         return "any"
     gaps = _gaps(parts, node.text, base)
     if gaps and all(
-        len(g) <= 25 and _RELATION.search(g) and not _OR_BETWEEN.search(g) and not re.search(r"[,;:.()]", g)
+        len(g) <= 32 and _RELATION.search(g) and not _OR_BETWEEN.search(g) and not re.search(r"[,;:.()]", g)
         for g in gaps
     ):
         return "all"

@@ -935,3 +935,20 @@ def test_a_conditioned_exclusion_excludes_those_it_names() -> None:
 def test_cystic_fibrosis_is_coded() -> None:
     # gold NCT00493935 exclusion/3/2
     assert logic("Cystic fibrosis")["code"] == "ICD10CM:E84"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected_ops"),
+    [
+        # gold NCT00003757 inclusion/2: the disease comes after the drug, both must hold
+        ("Progressive or recurrent disease after prior treatment with cladribine", "all"),
+    ],
+)
+def test_a_relation_a_little_longer_still_joins(text: str, expected_ops: str) -> None:
+    assert logic(text)["op"] == expected_ops
+
+
+def test_low_dose_is_a_qualifier_no_record_states() -> None:
+    # gold NCT00003757 inclusion/2/2
+    expr = logic("Greater than 3 months since low dose cladribine")
+    assert expr["op"] == "all" and any(a["op"] == "manual" for a in expr["args"])
