@@ -319,6 +319,35 @@ def _span_of(expr: dict[str, Any]) -> Any:
     return _span_of(expr["args"][0]) if expr.get("args") else None
 
 
+_COMBINED_GAP = re.compile(
+    r"^\s*(?:\(\s*)?(?:with|plus|in\s+combination\s+with|combined\s+with|together\s+with)\s+$", re.IGNORECASE
+)
+
+
+def _combined(parts: list[dict[str, Any]], text: str, base: int) -> list[dict[str, Any]]:
+    """Drugs given together are one alternative: "Lantus (with short-acting insulin)", "metformin in
+    combination with a sulfonylurea" (both must hold), however the rest is joined."""
+    out: list[dict[str, Any]] = []
+    for p in parts:
+        last = out[-1] if out else None
+        a, b = (_span_of(last) if last else None), _span_of(p)
+        if (
+            last is not None
+            and a
+            and b
+            and a[1] <= b[0]
+            and _COMBINED_GAP.match(text[a[1] - base : b[0] - base])
+            and all(leaf.get("kind") == "medication" for leaf in _leaves_of(last) + _leaves_of(p))
+        ):
+            args = [*last["args"], p] if last.get("combined") else [last, p]
+            out[-1] = {"op": "all", "args": args, "combined": True, "span": [a[0], b[1]]}
+            continue
+        out.append(p)
+    for p in out:
+        p.pop("combined", None)
+    return out
+
+
 def _join(node: Criterion, parts: list[dict[str, Any]]) -> str:
     """Concepts listed ("stroke or MI", "diabetes, hypertension") are alternatives: ``any``. Concepts in
     relation ("transplantation for hematologic malignancy", "infection with HIV") must all hold."""
@@ -501,7 +530,8 @@ def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict
     asked = [
         e
         for e in node.entities
-        if e["label"] in _KINDS
+        # a device ("use of an insulin pump") is asked for too; no record lists devices, so a person checks it
+        if (e["label"] in _KINDS or e["label"] == "Device")
         and tuple(e["span"]) not in indications
         and not ((e["exception"] and not item) or e["family"] or e.get("condition"))
     ]
@@ -623,6 +653,7 @@ def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict
                 run = []
             if written is not None:
                 parts.append(written)
+        parts = _combined(parts, node.text, base)
         op = _join(node, parts)
         if op == "any" and any(n for n, _ in leaves):
             op = "any" if any(_OR_BETWEEN.search(g) for g in _gaps(parts, node.text, base)) else "all"
@@ -998,6 +1029,11 @@ def _shown_by(node: Criterion, base: int) -> set[tuple[int, int]]:
     return spans
 
 
+_TOPIC_AFTER = re.compile(
+    r"\s+(?:regimens?|therapy|treatment|medications?)\s+(?:involves?|includes?|consists?\s+of|comprises?|"
+    r"must\s+(?:involve|include|consist\s+of))\b",
+    re.IGNORECASE,
+)
 _STUDY_DRUG = re.compile(
     r"(?:the\s+)?(?:study|trial|investigational|experimental)\s+(?:medications?|drugs?|products?|treatments?|"
     r"agents?|vaccines?|interventions?)",
@@ -1019,6 +1055,11 @@ def _irrelevant(node: Criterion, base: int) -> set[tuple[int, int]]:
         start = e["span"][0] - base
         if _STUDY_DRUG.fullmatch(e["text"].strip()) and _DOSE_EVENT_BEFORE.search(base_text, 0, start):
             out.add((e["span"][0], e["span"][1]))  # "within two weeks prior to dosing with study medications"
+    for e in node.entities:
+        # "Insulin regimen involves either use of an insulin pump or Lantus": the regimen is the topic, what it
+        # involves are the alternatives
+        if _TOPIC_AFTER.match(base_text, e["span"][1] - base):
+            out.add((e["span"][0], e["span"][1]))
     for m in _WITH_OR_WITHOUT.finditer(node.text):
         stop = re.search(r"[,;()]|\.(?:\s|$)", node.text[m.end() :])
         end = m.end() + stop.start() if stop else len(node.text)

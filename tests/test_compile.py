@@ -952,3 +952,17 @@ def test_low_dose_is_a_qualifier_no_record_states() -> None:
     # gold NCT00003757 inclusion/2/2
     expr = logic("Greater than 3 months since low dose cladribine")
     assert expr["op"] == "all" and any(a["op"] == "manual" for a in expr["args"])
+
+
+@pytest.mark.parametrize(
+    ("medications", "expected"),
+    [
+        # gold NCT00493935 inclusion/5: glargine with a short-acting insulin, or a pump (a person checks)
+        ([{"code": "ATC:A10AE04", "start": "2024-01-01"}, {"code": "ATC:A10AB04", "start": "2024-01-01"}], True),
+        ([{"code": "ATC:A10AE04", "start": "2024-01-01"}], None),  # glargine alone: only the pump could make it
+        ([{"code": "ATC:A10AC01", "start": "2024-01-01"}], None),  # another insulin is not "the regimen" itself
+    ],
+)
+def test_drugs_given_together_and_a_device_as_alternatives(medications: list[Any], expected: bool | None) -> None:
+    text = "Insulin regimen involves either use of an insulin pump or Lantus (with short-acting insulin)"
+    assert screen(text, medications=medications, complete=["medications"]) is expected
