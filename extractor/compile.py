@@ -20,6 +20,7 @@ structured fields (age, sex) hold.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from contextvars import ContextVar
 from functools import cache
 from itertools import pairwise
@@ -257,34 +258,35 @@ def _gaps(parts: list[dict[str, Any]], text: str, base: int) -> list[str]:
     return [text[a[1] - base : b[0] - base] for a, b in pairwise(spans) if a and b and a[1] <= b[0]]
 
 
+def _merge_runs(
+    parts: list[dict[str, Any]], together: Callable[[dict[str, Any], dict[str, Any]], bool]
+) -> list[dict[str, Any]]:
+    """Consecutive parts that ``together(previous, part)`` says go together become one ``all``, spanning them."""
+    runs: list[list[dict[str, Any]]] = []
+    for p in parts:
+        if runs and together(runs[-1][-1], p):
+            runs[-1].append(p)
+        else:
+            runs.append([p])
+    out = []
+    for run in runs:
+        spans = [s for a in run if (s := _span_of(a))]
+        out.append(
+            run[0]
+            if len(run) == 1
+            else {"op": "all", "args": run, "span": [spans[0][0], spans[-1][1]] if spans else None}
+        )
+    return out
+
+
 def _strata_together(parts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One threshold per stratum ("creatinine >= 1.5 mg/dL males, >= 1.4 mg/dL females") is one part: each
     holds for its stratum, so they go together (``all``) before any "or" joins the rest."""
-    out: list[dict[str, Any]] = []
-    for p in parts:
-        last = out[-1] if out else None
-        first = (last["args"][0] if last and last["op"] == "all" and last.get("strata") else last) or {}
-        if (
-            last is not None
-            and p["op"] == "compare"
-            and p.get("when")
-            and first.get("op") == "compare"
-            and first.get("when")
-            and first.get("code") == p["code"]
-        ):
-            args = [*last["args"], p] if last.get("strata") else [last, p]
-            spans = [a["span"] for a in args if a.get("span")]
-            out[-1] = {
-                "op": "all",
-                "args": args,
-                "strata": True,
-                "span": [spans[0][0], spans[-1][1]] if spans else None,
-            }
-            continue
-        out.append(p)
-    for p in out:
-        p.pop("strata", None)
-    return out
+
+    def strata(a: dict[str, Any], b: dict[str, Any]) -> bool:
+        return all(x["op"] == "compare" and x.get("when") for x in (a, b)) and a.get("code") == b["code"]
+
+    return _merge_runs(parts, strata)
 
 
 def _joined(parts: list[dict[str, Any]], text: str, base: int) -> dict[str, Any]:
@@ -327,25 +329,18 @@ _COMBINED_GAP = re.compile(
 def _combined(parts: list[dict[str, Any]], text: str, base: int) -> list[dict[str, Any]]:
     """Drugs given together are one alternative: "Lantus (with short-acting insulin)", "metformin in
     combination with a sulfonylurea" (both must hold), however the rest is joined."""
-    out: list[dict[str, Any]] = []
-    for p in parts:
-        last = out[-1] if out else None
-        a, b = (_span_of(last) if last else None), _span_of(p)
-        if (
-            last is not None
-            and a
-            and b
-            and a[1] <= b[0]
-            and _COMBINED_GAP.match(text[a[1] - base : b[0] - base])
-            and all(leaf.get("kind") == "medication" for leaf in _leaves_of(last) + _leaves_of(p))
-        ):
-            args = [*last["args"], p] if last.get("combined") else [last, p]
-            out[-1] = {"op": "all", "args": args, "combined": True, "span": [a[0], b[1]]}
-            continue
-        out.append(p)
-    for p in out:
-        p.pop("combined", None)
-    return out
+
+    def given_with(a: dict[str, Any], b: dict[str, Any]) -> bool:
+        x, y = _span_of(a), _span_of(b)
+        return bool(
+            x
+            and y
+            and x[1] <= y[0]
+            and _COMBINED_GAP.match(text[x[1] - base : y[0] - base])
+            and all(leaf.get("kind") == "medication" for leaf in _leaves_of(a) + _leaves_of(b))
+        )
+
+    return _merge_runs(parts, given_with)
 
 
 def _join(node: Criterion, parts: list[dict[str, Any]]) -> str:
@@ -675,7 +670,7 @@ def compile_own(node: Criterion, inherited: tuple[Constraint, ...] = ()) -> dict
     for c in uncounted:
         core = {"op": "all", "args": [core, _manual(node, f"no standard code for the threshold {c.text!r}")]}
     result = {"op": "not", "arg": core} if negated else core
-    if _about_pregnant_women(node, core):
+    if node.span and _about_pregnant_women(node, core, base):
         # "Pregnant or lactating female": the sex is half of it; "women must not be pregnant": binds women only
         female = {"op": "sex", "value": "female"}
         result = {"op": "implies", "if": female, "then": result} if negated else {"op": "all", "args": [female, result]}
@@ -990,32 +985,23 @@ _SHOWN_BY = re.compile(
 
 _FEMALE = re.compile(r"females?|wom[ae]n|female\s+(?:subjects?|patients?|participants?)", re.IGNORECASE)
 _PREGNANCY = re.compile(r"pregnan|lactat|nursing|breast[-\s]?feed", re.IGNORECASE)
+_OF_CHILDBEARING = re.compile(r"\s+(?:of\s+)?(?:child[-\s]?bearing|reproductive)")
 
 
-def _about_pregnant_women(node: Criterion, core: dict[str, Any]) -> bool:
+def _about_pregnant_women(node: Criterion, core: dict[str, Any], base: int) -> bool:
     """Does the criterion name women as whom its pregnancy or lactation is about ("Pregnant or lactating
     female", "Female subject is pregnant ...")? Not "women of childbearing potential" (a further condition)."""
-    women = (
-        [
-            e
-            for e in node.entities
-            if e["label"] == "Demographic"
-            and _FEMALE.fullmatch(e["text"].strip())
-            and not re.match(
-                r"\s+(?:of\s+)?(?:child[-\s]?bearing|reproductive)", node.text[e["span"][1] - node.span[0] :]
-            )
-        ]
-        if node.span
-        else []
-    )
-    if not women:
-        return False
-    pregnancy = [
-        leaf
-        for leaf in _leaves_of(core)
-        if str(leaf.get("code") or "").startswith("ICD10CM:Z33") or _PREGNANCY.search(leaf.get("reason") or "")
+    women = [
+        e
+        for e in node.entities
+        if e["label"] == "Demographic"
+        and _FEMALE.fullmatch(e["text"].strip())
+        and not _OF_CHILDBEARING.match(node.text, e["span"][1] - base)
     ]
-    return bool(pregnancy)
+    return bool(women) and any(
+        str(leaf.get("code") or "").startswith("ICD10CM:Z33") or _PREGNANCY.search(leaf.get("reason") or "")
+        for leaf in _leaves_of(core)
+    )
 
 
 def _shown_by(node: Criterion, base: int) -> set[tuple[int, int]]:
@@ -1050,15 +1036,14 @@ def _irrelevant(node: Criterion, base: int) -> set[tuple[int, int]]:
     """Mentions the criterion says do not matter ("with or without major depression", "regardless of sex"), or
     are only at risk of ("no identifiable high-risk behavior for HIV infection")."""
     out: set[tuple[int, int]] = set()
-    base_text = node.text
     for e in node.entities:
-        start = e["span"][0] - base
-        if _STUDY_DRUG.fullmatch(e["text"].strip()) and _DOSE_EVENT_BEFORE.search(base_text, 0, start):
-            out.add((e["span"][0], e["span"][1]))  # "within two weeks prior to dosing with study medications"
-    for e in node.entities:
-        # "Insulin regimen involves either use of an insulin pump or Lantus": the regimen is the topic, what it
-        # involves are the alternatives
-        if _TOPIC_AFTER.match(base_text, e["span"][1] - base):
+        start, end = e["span"][0] - base, e["span"][1] - base
+        if (
+            # "within two weeks prior to dosing with study medications": the study drug dates, it is not asked for
+            (_STUDY_DRUG.fullmatch(e["text"].strip()) and _DOSE_EVENT_BEFORE.search(node.text, 0, start))
+            # "Insulin regimen involves either use of an insulin pump or Lantus": the regimen is the topic
+            or _TOPIC_AFTER.match(node.text, end)
+        ):
             out.add((e["span"][0], e["span"][1]))
     for m in _WITH_OR_WITHOUT.finditer(node.text):
         stop = re.search(r"[,;()]|\.(?:\s|$)", node.text[m.end() :])
@@ -1091,12 +1076,16 @@ def _at_event(node: Criterion, c: Constraint, expr: dict[str, Any], base: int) -
     return {"op": "all", "args": [expr, person]} if c.comparator in (">", ">=") else person
 
 
+def _threshold_spans(node: Criterion) -> list[tuple[int, int]]:
+    """Where a criterion's thresholds and the concepts they are about are written."""
+    spans = [c.concept_span for c in node.constraints if c.concept_span is not None]
+    return spans + [c.span for c in node.constraints if c.span is not None]
+
+
 def _untimed_concepts(node: Criterion, windows: list[Constraint], base: int) -> list[dict[str, Any]]:
     """The coded conditions, drugs and procedures of a criterion that no threshold of it is about:
     "cirrhosis, biliary obstruction or ALT or AST elevation more than 3 times the upper limit"."""
-    taken = [c.concept_span for c in node.constraints if c.concept_span is not None]
-    taken += [c.span for c in node.constraints if c.span is not None]
-    taken += list(_irrelevant(node, base))
+    taken = _threshold_spans(node) + list(_irrelevant(node, base))
     for c in node.constraints:  # "under 18 years of age at time of transplantation": the event dates the age
         if c.span is None or c.kind != "age":
             continue
@@ -1127,8 +1116,7 @@ def _abnormal_measurements(node: Criterion, base: int) -> list[tuple[bool, dict[
     """Measurements a criterion calls abnormal without a threshold ("abnormal liver function", "a history of
     abnormal creatinine clearance"): a person reads the result against its reference range. ``(negated, leaf)``."""
     flags = ("exception", "family", "hypothetical")
-    taken = [c.concept_span for c in node.constraints if c.concept_span is not None]
-    taken += [c.span for c in node.constraints if c.span is not None]
+    taken = _threshold_spans(node)
     abnormal = [
         e for e in node.entities if e["label"] == "Value" and (e.get("concept") or {}).get("display") == "Abnormal"
     ]
@@ -1259,6 +1247,15 @@ def _lead_in_windows(node: Criterion) -> tuple[Constraint, ...]:
     return tuple(c for c in node.constraints if c.kind == "window" and not c.concept.get("display"))
 
 
+def _only_for(section: str, case: dict[str, Any], expr: dict[str, Any]) -> dict[str, Any]:
+    """``expr`` binding only the patients ``case`` names. An exclusion says what excludes: "Subjects who are
+    on oral contraceptives need to discontinue ..." excludes those on them who do not (``all``); an inclusion
+    binds only the patients its condition names (``implies``)."""
+    if section == "exclusion":
+        return {"op": "all", "args": [case, expr]}
+    return {"op": "implies", "if": case, "then": expr}
+
+
 def compile_node(
     node: Criterion, inherited: tuple[Constraint, ...] = (), into: dict[str, dict[str, Any]] | None = None
 ) -> dict[str, Any]:
@@ -1293,14 +1290,7 @@ def compile_node(
         # a threshold inside the condition ("whose CD4+ count is less than 500/mm3") is part of the "if"
         checks += [cmp for c in node.constraints if _in_condition(node, c) and (cmp := _compare(c)) is not None]
         if checks:
-            case = checks[0] if len(checks) == 1 else {"op": "any", "args": checks}
-            # an exclusion says what excludes: "Subjects who are on oral contraceptives need to discontinue ..."
-            # excludes those on them who do not; an inclusion binds only the patients its condition names
-            expr = (
-                {"op": "all", "args": [case, expr]}
-                if node.section == "exclusion"
-                else {"op": "implies", "if": case, "then": expr}
-            )
+            expr = _only_for(node.section, checks[0] if len(checks) == 1 else {"op": "any", "args": checks}, expr)
         else:
             expr = _manual(node, f"applies only {node.condition['text']!r}, which the record cannot decide")
     expr.setdefault("source", node.id)
@@ -1387,12 +1377,7 @@ def _compile_trial(trial: ParsedTrial) -> dict[str, Any]:
             # "Hypertensive Subjects:" then its criteria: they bind the subjects of that group only, and which
             # group a subject is enrolled in is not on record
             member = _manual(root, f"subject enrolled in the {group!r} group")
-            expr = criteria[root.id]
-            criteria[root.id] = (
-                {"op": "all", "args": [member, expr], "source": root.id}
-                if root.section == "exclusion"
-                else {"op": "implies", "if": member, "then": expr, "source": root.id}
-            )
+            criteria[root.id] = {**_only_for(root.section, member, criteria[root.id]), "source": root.id}
     roots = [r for r in trial.criteria if r.id in criteria]
     _join_alternatives(roots, criteria)
     verdict = {

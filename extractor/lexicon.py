@@ -218,16 +218,13 @@ def _load_one(stem: str, label: str, text: str | None = None) -> list[tuple[Conc
         also = row.get("also", [])
         if also and (row["code"] is None or not all(isinstance(c, str) and _CODE.match(c) for c in also)):
             raise ResourceError("'also' lists further codes of a coded concept", where=where)
-        as_drugs = row.get("as_drugs", [])
-        if as_drugs and (
-            label != "Procedure" or not all(isinstance(c, str) and c.startswith("ATC:") for c in as_drugs)
+        for key, system, what in (
+            ("as_drugs", "ATC:", "ATC codes"),
+            ("as_conditions", "ICD10CM:", "ICD-10-CM status codes"),
         ):
-            raise ResourceError("'as_drugs' lists ATC codes of a procedure", where=where)
-        as_conditions = row.get("as_conditions", [])
-        if as_conditions and (
-            label != "Procedure" or not all(isinstance(c, str) and c.startswith("ICD10CM:") for c in as_conditions)
-        ):
-            raise ResourceError("'as_conditions' lists ICD-10-CM status codes of a procedure", where=where)
+            codes = row.get(key, [])
+            if codes and (label != "Procedure" or not all(isinstance(c, str) and c.startswith(system) for c in codes)):
+                raise ResourceError(f"{key!r} lists {what} of a procedure", where=where)
         concept = Concept(
             row["id"],
             row["display"],
@@ -236,8 +233,8 @@ def _load_one(stem: str, label: str, text: str | None = None) -> list[tuple[Conc
             row.get("kind"),
             row.get("unit"),
             also=tuple(also),
-            as_drugs=tuple(as_drugs),
-            as_conditions=tuple(as_conditions),
+            as_drugs=tuple(row.get("as_drugs", [])),
+            as_conditions=tuple(row.get("as_conditions", [])),
         )
         out.append((concept, row["synonyms"], row["abbreviations"]))
     return out

@@ -189,24 +189,18 @@ def _has(expr: dict[str, Any], patient: Patient) -> Outcome:
         matches = [r for r in matches if not any(_code_matches(x, r.get("code")) for x in expr["except"])]
     dose = expr.get("dose")
     if dose and matches:
-        doses = [_dose_meets(r, dose) for r in matches]
-        if any(d is True for d in doses):
-            matches = [r for r, d in zip(matches, doses, strict=True) if d is True]
-        elif all(d is False for d in doses):
-            matches = []
-            label = f"{label} at {_threshold(dose)}"
-        else:
+        kept = _meeting(matches, [_dose_meets(r, dose) for r in matches])
+        if kept is None:
             return Outcome(None, f"{label} on record, dose unknown or not comparable with {_threshold(dose)}")
+        matches = kept
+        label = label if kept else f"{label} at {_threshold(dose)}"
     duration = expr.get("duration")
     if duration and matches:
-        lasted = [_lasted(r, kind, duration, patient) for r in matches]
-        if any(v is True for v in lasted):
-            matches = [r for r, v in zip(matches, lasted, strict=True) if v is True]
-        elif all(v is False for v in lasted):
-            matches = []
-            label = f"{label} for {_threshold(duration)}"
-        else:
+        kept = _meeting(matches, [_lasted(r, kind, duration, patient) for r in matches])
+        if kept is None:
             return Outcome(None, f"{label} on record, for how long unknown")
+        matches = kept
+        label = label if kept else f"{label} for {_threshold(duration)}"
     window = expr.get("window")
     if window and matches:
         inside = [_in_window(r, kind, window, patient) for r in matches]
@@ -221,6 +215,14 @@ def _has(expr: dict[str, Any], patient: Patient) -> Outcome:
     if kind + "s" in patient.complete or kind in patient.complete:
         return Outcome(False, f"no {label} on the complete {kind} list")
     return Outcome(None, f"no {label} on record (list not complete)")
+
+
+def _meeting(records: list[dict[str, Any]], truths: list[Truth]) -> list[dict[str, Any]] | None:
+    """The records a test holds for; ``[]`` when it fails for every one; ``None`` when it is unknown for some
+    and holds for none."""
+    if any(t is True for t in truths):
+        return [r for r, t in zip(records, truths, strict=True) if t is True]
+    return [] if all(t is False for t in truths) else None
 
 
 def _lasted(record: dict[str, Any], kind: str, duration: dict[str, Any], patient: Patient) -> Truth:
