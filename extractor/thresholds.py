@@ -148,6 +148,7 @@ _WITHIN = re.compile(
 _DURATION_BEFORE = re.compile(
     r"(?:for|lasting|duration\s+of|of)\s+(?:at\s+least\s+|more\s+than\s+|over\s+)?$", re.IGNORECASE
 )
+_AT_MOST_IN_RANGE = re.compile(r"≤|<=|=<")
 _WASHOUT = re.compile(
     r"\b(?:off|discontinu\w*|stop\w*|withdrawn?|withheld|free|abstain\w*|abstinen\w*|without)\b", re.I
 )
@@ -486,6 +487,8 @@ def find_values(text: str) -> list[ValueExpr]:
                 expr.comparator in (None, "==")
                 or _BETWEEN_BEFORE.search(text, max(0, expr.start - 20), expr.start)
                 or _WITHIN_RANGE.match(text, expr.start, expr.value_start)
+                # "Body mass index ≥ 18.5 to ≤ 35.0 kg/m2": both bounds inclusive, so between them
+                or (expr.comparator == ">=" and _AT_MOST_IN_RANGE.search(text, end, j))
             ):  # "within 1 to 2 weeks": between the two, not within the first
                 expr.comparator = "between"
                 b = _BETWEEN_BEFORE.search(text, max(0, expr.start - 20), expr.start)

@@ -666,3 +666,9 @@ def test_a_window_after_an_exception_times_the_head() -> None:
     # gold NCT00494884 exclusion/3/5: the window is the anti-diabetic's, metformin is carved out of it
     found = extract("Treatment with any oral anti-diabetic other than metformin within 3 months prior to visit 1")
     assert [f.constraint.concept["code"] for f in found] == ["ATC:A10B"]
+
+
+def test_at_least_x_to_at_most_y_is_between() -> None:
+    # ctgov NCT02760758 (trials.jsonl): the upper bound had been kept beside a ">=" and lost in the logic
+    found = find_values("Body mass index ≥ 18.5 to ≤ 35.0 kg/m2;")
+    assert [(v.comparator, v.value, v.value_high, v.unit) for v in found] == [("between", 18.5, 35.0, "kg/m2")]
