@@ -21,7 +21,7 @@ constraints), age cues (``aged``, ``years old``), a blood-pressure pair
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from itertools import pairwise
 from typing import Any
@@ -148,7 +148,8 @@ _WITHIN = re.compile(
 _DURATION_BEFORE = re.compile(
     r"(?:for|lasting|duration\s+of|of)\s+(?:at\s+least\s+|more\s+than\s+|over\s+)?$", re.IGNORECASE
 )
-_AT_MOST_IN_RANGE = re.compile(r"≤|<=|=<")
+_UPPER_IN_RANGE = re.compile(r"≤|<=|=<|<")
+_RANGE_TAIL = re.compile(r"[\s,]*(?:-|–|~|to|through|and)?\s*$", re.IGNORECASE)
 _WASHOUT = re.compile(
     r"\b(?:off|discontinu\w*|stop\w*|withdrawn?|withheld|free|abstain\w*|abstinen\w*|without)\b", re.I
 )
@@ -281,6 +282,8 @@ class ValueExpr:
     reference: str | None = None
     reference_text: str | None = None
     direction: str | None = None
+    high_comparator: tuple[str, int] | None = None
+    """A range's own upper comparator and where it starts: "12 to < 18 years"."""
 
 
 @dataclass(slots=True)
@@ -421,6 +424,7 @@ def find_values(text: str) -> list[ValueExpr]:
             second = _NUMBER.match(text, rng2.end()) if rng2 else None
             if rng2 and second and second.group("num") is not None and _range_ok(text, j2, rng2, cmp_before):
                 expr.value_high = _number(second)
+                expr.high_comparator = _upper_comparator(rng2)
                 j = second.end()
                 again = _match_unit(text, j)
                 if again is not None and again[0] == expr.unit:
@@ -436,6 +440,7 @@ def find_values(text: str) -> list[ValueExpr]:
                 and _range_ok(text, j, rng, cmp_before)
             ):
                 expr.value_high = _number(second)
+                expr.high_comparator = _upper_comparator(rng)
                 j = second.end()
             else:
                 lst = _LIST_RANGE.match(text, j) or _DIGIT_LIST.match(text, j)
@@ -488,7 +493,7 @@ def find_values(text: str) -> list[ValueExpr]:
                 or _BETWEEN_BEFORE.search(text, max(0, expr.start - 20), expr.start)
                 or _WITHIN_RANGE.match(text, expr.start, expr.value_start)
                 # "Body mass index ≥ 18.5 to ≤ 35.0 kg/m2": both bounds inclusive, so between them
-                or (expr.comparator == ">=" and _AT_MOST_IN_RANGE.search(text, end, j))
+                or (expr.comparator == ">=" and expr.high_comparator is not None)
             ):  # "within 1 to 2 weeks": between the two, not within the first
                 expr.comparator = "between"
                 b = _BETWEEN_BEFORE.search(text, max(0, expr.start - 20), expr.start)
@@ -516,7 +521,7 @@ def find_values(text: str) -> list[ValueExpr]:
             _temporal(text, expr)
         while expr.end > expr.start and text[expr.end - 1].isspace():
             expr.end -= 1
-        out.append(expr)
+        out.extend(_open_bounds(text, expr, cmp_before))
         pos = expr.end
     return _bare_limits(text, _one_period(text, out))
 
@@ -572,6 +577,38 @@ def _bare_limits(text: str, found: list[ValueExpr]) -> list[ValueExpr]:
         expr.relative_to = "ULN" if m.group("u") else "LLN"
         extra.append(expr)
     return sorted([*found, *extra], key=lambda e: e.start) if extra else found
+
+
+def _upper_comparator(rng: re.Match[str]) -> tuple[str, int] | None:
+    """The comparator written before a range's second number ("to < 100"), with where it starts."""
+    m = _UPPER_IN_RANGE.search(rng.string, rng.start(), rng.end())
+    if m is None:
+        return None
+    return ("<" if m.group() == "<" else "<=", m.start())
+
+
+def _open_bounds(text: str, expr: ValueExpr, cmp_before: tuple[str, int] | None) -> list[ValueExpr]:
+    """A range with an open bound is two limits, as ``between`` has both bounds inclusive:
+    "weight >= 50 to < 100 kg" is ``>= 50`` and ``< 100``; "> 10 ug/L to < 20 ug/L" is ``> 10``
+    and ``< 20``; "12 to < 18 years" is ``>= 12`` and ``< 18``."""
+    high = expr.high_comparator
+    if expr.value_high is None or expr.comparator not in ("between", ">", ">="):
+        return [expr]
+    low_cmp = ">" if cmp_before is not None and cmp_before[0] == ">" else ">="
+    high_cmp = high[0] if high is not None else "<="
+    if (low_cmp, high_cmp) == (">=", "<="):
+        return [expr]
+    if high is None or expr.value_high <= expr.value:
+        return [expr]
+    lower = replace(expr, comparator=low_cmp, value_high=None, end=high[1], high_comparator=None)
+    sep = _RANGE_TAIL.search(text, lower.start, lower.end)
+    if sep is not None and sep.start() > lower.value_start:
+        lower.end = sep.start()
+    upper = replace(
+        expr, comparator=high_cmp, value=expr.value_high, value_high=None, start=high[1], value_start=high[1]
+    )
+    upper.high_comparator = None
+    return [lower, upper]
 
 
 def _range_ok(text: str, j: int, rng: re.Match[str], cmp_before: tuple[str, int] | None) -> bool:

@@ -672,3 +672,25 @@ def test_at_least_x_to_at_most_y_is_between() -> None:
     # ctgov NCT02760758 (trials.jsonl): the upper bound had been kept beside a ">=" and lost in the logic
     found = find_values("Body mass index ≥ 18.5 to ≤ 35.0 kg/m2;")
     assert [(v.comparator, v.value, v.value_high, v.unit) for v in found] == [("between", 18.5, 35.0, "kg/m2")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # ctgov NCT02760758: an exclusive upper bound had been kept beside ">=" and lost in the logic
+        ("weight >= 50 to < 100 kg;", [(">=", 50, "kg", ">= 50"), ("<", 100, "kg", "< 100 kg")]),
+        # LCT NCT03921411 and NCT03862521: "12 to < 18" ends before the 18th birthday
+        (
+            "Male or female subjects ≥ 12 to < 18 years of age",
+            [(">=", 12, "a", "≥ 12"), ("<", 18, "a", "< 18 years of age")],
+        ),
+        ("Prepubertal children 2 to <12 years old", [(">=", 2, "a", "2"), ("<", 12, "a", "<12 years old")]),
+        # ctgov: both bounds open
+        ("ferritin > 10 ug/L to < 20 ug/L", [(">", 10, "ug/L", "> 10 ug/L"), ("<", 20, "ug/L", "< 20 ug/L")]),
+        ("age 18-65 years", [("between", 18, "a", "18-65 years")]),
+    ],
+)
+def test_a_range_with_an_open_bound_is_two_limits(text: str, expected: list[tuple[Any, ...]]) -> None:
+    found = find_values(text)
+    assert [(v.comparator, v.value, v.unit, text[v.start : v.end]) for v in found] == expected
+    assert all(v.value_high is None for v in found if v.comparator != "between")
