@@ -299,3 +299,15 @@ def test_vaccines_received_or_planned(screener: Screener, when: str, expected: b
     # planned to receive attenuated/inactivated vaccines during the screening period": a plan is not on record
     vaccine = {"code": "ATC:J07BB02", "start": when, "end": when}
     assert value(screener, "exclusion/21", medications=[vaccine], events=EVENTS, complete=["medications"]) is expected
+
+
+@pytest.mark.parametrize(
+    ("load", "unit", "expected"),
+    [(250_000, "[IU]/mL", True), (50_000, "[IU]/mL", False), (5.2, "{Log_IU}/mL", True), (4.9, "{Log_IU}/mL", False)],
+)
+def test_viral_load_in_log_units(tmp_path: Path, load: float, unit: str, expected: bool) -> None:
+    # ctgov NCT01448200: "Serum HCV RNA > 5 log10 IU/mL at Screen": 10^5 IU/mL, never compared as 5 IU/mL
+    protocol = tmp_path / "hcv.txt"
+    protocol.write_text("Inclusion Criteria:\n- Serum HCV RNA > 5 log10 IU/mL at Screen\n", encoding="utf-8")
+    screener = Screener.from_file(protocol)
+    assert value(screener, "inclusion/1", observations=[obs("LOINC:11011-4", load, unit)]) is expected

@@ -694,3 +694,18 @@ def test_a_range_with_an_open_bound_is_two_limits(text: str, expected: list[tupl
     found = find_values(text)
     assert [(v.comparator, v.value, v.unit, text[v.start : v.end]) for v in found] == expected
     assert all(v.value_high is None for v in found if v.comparator != "between")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # ctgov NCT01448200, NCT00412750, NCT00002371
+        ("Serum HCV RNA > 5 log10 IU/mL at Screen", ("LOINC:11011-4", ">", 5, "{Log_IU}/mL")),
+        ("Serum HBV DNA level ≥ 6 log10 copies/mL,", ("LOINC:42595-9", ">=", 6, "{Log_copies}/mL")),
+        ("Qualifying plasma HIV RNA count of >= 4 log10 copies/ml", ("LOINC:20447-9", ">=", 4, "{Log_copies}/mL")),
+        ("current HBV DNA is undetectable (< 20 IU/ml) during enrollment", ("LOINC:42595-9", "<", 20, "[IU]/mL")),
+    ],
+)
+def test_viral_loads_and_log_units(text: str, expected: tuple[Any, ...]) -> None:
+    found = [f.constraint for f in extract(text)]
+    assert [(c.concept["code"], c.comparator, c.value, c.unit) for c in found] == [expected]

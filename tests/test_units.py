@@ -42,3 +42,21 @@ def test_incompatible_units_are_an_error() -> None:
 def test_unknown_unit_is_an_error() -> None:
     with pytest.raises(ExtractorError, match="unknown unit"):
         convert(1, "furlong", "m")
+
+
+@pytest.mark.parametrize(
+    ("value", "source", "target", "expected"),
+    [
+        (5.0, "{Log_IU}/mL", "[IU]/mL", 100_000.0),
+        (2_000, "[IU]/mL", "{Log_IU}/mL", 3.30103),
+        (4, "{Log_copies}/mL", "{copies}/mL", 10_000.0),
+        (6, "{Log_IU}/mL", "{Log_IU}/mL", 6),
+    ],
+)
+def test_log_units_convert_through_their_linear_unit(value: float, source: str, target: str, expected: float) -> None:
+    assert convert(value, source, target) == pytest.approx(expected)
+
+
+def test_a_log_unit_of_nothing_positive_is_an_error() -> None:
+    with pytest.raises(ExtractorError, match="no logarithm"):
+        convert(0, "[IU]/mL", "{Log_IU}/mL")
