@@ -30,7 +30,9 @@ _NEW_CLAUSE_AFTER_COMMA = re.compile(
 )
 _SCOPE_STOP = re.compile(
     r"\s(?:known\s+to|that|which|who|whose|where|when|can|could|is|are|was|were|has|have|requiring|"
-    r"associated\s+with|causing|affecting)\b|\s*\((?:i\.e\.|e\.g\.|such\s+as|including)"
+    r"associated\s+with|causing|affecting|"
+    # "other than the study vaccine(s) within 30 days prior to the first vaccination": the window is the head's
+    r"within|prior\s+to|before)\b|\s*\((?:i\.e\.|e\.g\.|such\s+as|including)"
     # "diagnosis other than schizophrenia, including schizoaffective disorder, ...": the examples are the head's
     r"|,\s*(?:including|such\s+as|e\.g\.)",
     re.IGNORECASE,

@@ -161,6 +161,7 @@ def apply_doc(node: Criterion, doc: Any) -> None:
         for e in entities:
             if e["span"][0] - base >= lead.end() and e["label"] not in ("Value", "Temporal"):
                 e["negated"] = True
+    _examples_share_negation(text, entities, base)
     node.entities = entities
     constraints: list[Constraint] = []
     for found in doc._.constraints or []:
@@ -243,6 +244,28 @@ def _context_flags(doc: Any) -> dict[tuple[int, int], dict[str, bool]]:
 
 
 _NON_PREFIX = re.compile(r"\bnon(?:-|\s)?$", re.IGNORECASE)
+_EXAMPLES = re.compile(r"\b(?:including(?:\s+but\s+not\s+limited\s+to)?|such\s+as|e\.g\.|for\s+example)", re.I)
+_CLAUSE_END = re.compile(r"[;.:](?:\s|$)")
+_NEGATION_OPENS = re.compile(r"\W*(?:no|without|never|not)\b", re.IGNORECASE)
+
+
+def _examples_share_negation(text: str, entities: list[dict[str, Any]], base: int) -> None:
+    """ "No antiangiogenic treatment, 15 days before radioembolization, including Sorafenib": the examples
+    of what "No" negates are negated with it, wherever the cue's own reach stopped."""
+    concepts = [e for e in entities if e["label"] not in ("Value", "Temporal") and not e["exception"]]
+    for cue in _EXAMPLES.finditer(text):
+        end = _CLAUSE_END.search(text, cue.end())
+        stop = end.start() if end else len(text)
+        opened = [m.end() for m in _CLAUSE_END.finditer(text, 0, cue.start())]
+        clause = opened[-1] if opened else 0
+        before = [e for e in concepts if clause <= e["span"][0] - base and e["span"][1] - base <= cue.start()]
+        # an unnamed head right after "No" ("No antiangiogenic treatment ..., including Sorafenib"); a named
+        # head's examples keep their own flags (Chia and LCT do not mark them negated)
+        if before or not _NEGATION_OPENS.match(text, clause, cue.start()):
+            continue
+        for e in concepts:
+            if cue.end() <= e["span"][0] - base and e["span"][1] - base <= stop:
+                e["negated"] = True
 
 
 def _entity(text: str, label: str, start: int, end: int, concept: Any) -> dict[str, Any]:

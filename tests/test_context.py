@@ -144,7 +144,7 @@ def test_showcase_inclusion_6_is_an_implication_with_an_exception(showcase: Pars
             "other than metformin within 3 months prior to visit 1",
             [
                 "other than hyperglycemia, hyperinsulinemia, and glycosuria at visit 1",
-                "other than metformin within 3 months prior to visit 1",
+                "other than metformin",  # the window times the anti-diabetic, not the exception
             ],
         ),
     ],
@@ -194,6 +194,24 @@ def test_context_rules_are_validated() -> None:
             "disorder, major depressive disorder, bipolar disorder",
             "bipolar disorder",
             set(),
+        ),
+        # a negation ends where a time anchor begins: what is done "before surgery" is negated, not the surgery
+        ("No narcotic before surgery as premedication", "narcotic", {"negated"}),  # chia:NCT03132259_inc
+        ("No narcotic before surgery as premedication", "surgery", set()),
+        ("Patients weighing = 80 pounds who are not -intubated prior to surgery,", "surgery", set()),  # NCT02822001
+        # chia:NCT00397215_exc: the window after the exception is the head's ("other than the study vaccine")
+        (
+            "Use of any investigational or non-registered product (drug or vaccine) other than the study "
+            "vaccine(s) within 30 days prior to the first vaccination",
+            "vaccination",
+            set(),
+        ),
+        # chia:NCT02003339_exc: what "No" negates is unnamed; its examples, past the anchor, are negated with it
+        (
+            "No antiangiogenic concomitant treatment, 15 days before and 15 days after radioembolization, "
+            "including Sorafenib",
+            "Sorafenib",
+            {"negated"},
         ),
     ],
 )
