@@ -67,3 +67,24 @@ def test_a_long_form_and_its_abbreviation_are_one_mention(text: str, expected: l
     from extractor.lexicon import find_with, matcher
 
     assert [text[m.start : m.end] for m in find_with(matcher(), None, text)] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Chia sentences whose drug the lexicons had no code for
+        ("calcium antagonists, Alimentary tract treatments, opioid analgesics", "ATC:C08"),
+        ("In case of use of oral contraception women should have been stable", "ATC:G03A"),
+        ("non-steroidal anti-inflammatory drugs(including COX-2 inhibitors)", "ATC:M01AH"),
+        ("one additional cytotoxic regimen and/or PARP inhibitor for management of recurrent", "ATC:L01XK"),
+        ("dextromethorphan in any form (eg, OTC cold medicines)", "ATC:R05DA09"),
+        ("documented adverse reaction to acetaminophen or naproxen or celecoxib", "ATC:M01AH01"),
+        ("barbiturates, benzodiazepine, cannabinoid, cocaine, opiates", "ATC:N01BC01"),
+        # ctgov NCT00000268: the disorder, not the substance
+        ("current adult ADHD current cocaine dependence", "ICD10CM:F14"),
+    ],
+)
+def test_drug_lexicon_entries(text: str, expected: str) -> None:
+    from extractor.lexicon import matcher
+
+    assert expected in [m.concept.code for m in matcher().find(text)]
