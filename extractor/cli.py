@@ -220,7 +220,12 @@ def cmd_train(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else None
     if args.artifact == "ner":
         report = train_ner(
-            args.corpus_dir, out, ctgov=args.ctgov, pretrain_epochs=args.pretrain_epochs, max_steps=args.max_steps
+            args.corpus_dir,
+            out,
+            ctgov=args.ctgov,
+            pretrain_epochs=args.pretrain_epochs,
+            max_steps=args.max_steps,
+            vectors=args.vectors,
         )
         both = report["test"]["both"]["criteria"]["overlap"]["micro"]["f1"]
         print(
@@ -336,7 +341,15 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("artifact", choices=("gazetteer", "triage", "ner"), help="what to train")
     t.add_argument("--corpus-dir", help="the Chia folder (default ../shared/corpora/chia)")
     t.add_argument("--out", help="output folder (default models/chia-gazetteer, -triage or -ner)")
-    t.add_argument("--ctgov", help="unlabelled trials (JSON Lines) to pretrain the NER's tok2vec on")
+    t.add_argument(
+        "--ctgov", help="unlabelled trials (JSON Lines) for the NER's static vectors and optional pretraining"
+    )
+    t.add_argument(
+        "--no-vectors",
+        dest="vectors",
+        action="store_false",
+        help="NER: train without static vectors learned from unlabelled criteria",
+    )
     t.add_argument(
         "--pretrain-epochs", type=int, default=0, help="NER: epochs of tok2vec pretraining on ctgov (default 0)"
     )

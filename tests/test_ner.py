@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -105,8 +106,13 @@ def test_train_ner_rebuilds_the_artifact_and_its_card(tmp_path: Path) -> None:
     chia = tmp_path / "chia"
     chia.mkdir()
     _tiny_chia(chia)
+    ctgov = tmp_path / "trials.jsonl"
+    rows = [{"nct_id": f"NCT9{i:07d}", "criteria": f"Inclusion Criteria:\n- History of asthma {i}"} for i in range(10)]
+    ctgov.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     out = tmp_path / "chia-ner"
-    report = train_ner(str(chia), out, pretrain_epochs=0, max_steps=20)
+    report = train_ner(str(chia), out, ctgov=str(ctgov), pretrain_epochs=0, max_steps=20, vector_dim=8)
+    assert report["vectors"]["dim"] == 8 and report["vectors"]["texts"] > 10  # ctgov's ten and Chia's train split
+    assert spacy.load(out / "model").vocab.vectors.shape[1] == 8  # the static vectors travel with the model
     assert (out / "model" / "config.cfg").exists() and (out / "config.cfg").exists()
     assert report["lines"]["train"] > 0 and set(report["test"]) == {"rules", "ner", "model", "both"}
     card = (out / "README.md").read_text(encoding="utf-8")
