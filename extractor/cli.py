@@ -345,10 +345,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--ctgov", help="unlabelled trials (JSON Lines) for the NER's static vectors and optional pretraining"
     )
     t.add_argument(
-        "--no-vectors",
-        dest="vectors",
-        action="store_false",
-        help="NER: train without static vectors learned from unlabelled criteria",
+        "--vectors",
+        action="store_true",
+        help="NER: add static vectors learned from unlabelled criteria (better Chia F1, worse gold logic)",
     )
     t.add_argument(
         "--pretrain-epochs", type=int, default=0, help="NER: epochs of tok2vec pretraining on ctgov (default 0)"

@@ -63,6 +63,13 @@ def test_rules_win_and_the_model_fills_the_rest() -> None:
     ]
 
 
+def test_model_spans_leave_out_the_whitespace_of_a_line_break() -> None:
+    # gold NCT00001968 unspecified/10: "... radiation therapy or cytotoxic\n        chemotherapeutic agents"
+    doc = spacy.blank("en")("or cytotoxic\n        chemotherapeutic agents")
+    added = merge(doc, [(3, 21, "Drug"), (12, 21, "Condition")], {"Drug", "Condition"})
+    assert [(doc.text[m.start : m.end], m.concept.display) for m in added] == [("cytotoxic", "cytotoxic")]
+
+
 needs_model = pytest.mark.skipif(not (ner.DEFAULT_DIR / "model" / "config.cfg").exists(), reason="no trained model")
 
 
@@ -110,7 +117,7 @@ def test_train_ner_rebuilds_the_artifact_and_its_card(tmp_path: Path) -> None:
     rows = [{"nct_id": f"NCT9{i:07d}", "criteria": f"Inclusion Criteria:\n- History of asthma {i}"} for i in range(10)]
     ctgov.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     out = tmp_path / "chia-ner"
-    report = train_ner(str(chia), out, ctgov=str(ctgov), pretrain_epochs=0, max_steps=20, vector_dim=8)
+    report = train_ner(str(chia), out, ctgov=str(ctgov), pretrain_epochs=0, max_steps=20, vectors=True, vector_dim=8)
     assert report["vectors"]["dim"] == 8 and report["vectors"]["texts"] > 10  # ctgov's ten and Chia's train split
     assert spacy.load(out / "model").vocab.vectors.shape[1] == 8  # the static vectors travel with the model
     assert (out / "model" / "config.cfg").exists() and (out / "config.cfg").exists()

@@ -35,7 +35,12 @@ def merge(doc: Doc, predicted: list[tuple[int, int, str]], labels: set[str]) -> 
     taken.extend((m.start, m.end) for m in doc._.mentions or [])
     added = []
     for start, end, label in predicted:
-        if label not in labels or any(s < end and start < e for s, e in taken):
+        # a line break inside a criterion is a whitespace token the model can take in: "cytotoxic\n   "
+        while start < end and doc.text[start].isspace():
+            start += 1
+        while end > start and doc.text[end - 1].isspace():
+            end -= 1
+        if start == end or label not in labels or any(s < end and start < e for s, e in taken):
             continue
         text = doc.text[start:end]
         concept = Concept(id=f"model:{label}:{text.lower()}", display=text, code=None, label=label, source="model")
