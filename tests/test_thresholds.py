@@ -312,6 +312,18 @@ CASES: list[tuple[str, str, list[tuple[Any, ...]]]] = [
         "Systemic corticosteroid treatment not exceeding 10 mg/day of prednisone or its equivalent physiological dose, or",
         [("not exceeding 10 mg/day", "<=", 10, None, "mg/d")],
     ),
+    # the older NIAID records write "at least" as "= or >" (146 times in trials.jsonl, "= or <" 64 times)
+    (
+        "ctgov:NCT00000639",
+        "to maintain hemoglobin = or > 7 g/dl",
+        [("= or > 7 g/dl", ">=", 7, None, "g/dL")],
+    ),
+    ("ctgov:NCT00000651", "on phenytoin = or > 3 months", [("= or > 3 months", ">=", 3, None, "mo")]),
+    (
+        "ctgov:NCT00000662",
+        "CD4+(T4) lymphocytes = or < 400 cells/mm3",
+        [("= or < 400 cells/mm3", "<=", 400, None, "/mm3")],
+    ),
 ]
 
 
