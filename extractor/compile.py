@@ -97,6 +97,8 @@ def _compare(c: Constraint) -> dict[str, Any] | None:
         return None
     if fact == "observation" and not c.relative_to and c.unit == "%" and _measured_in(code) not in (None, "%"):
         return None  # "weight loss greater than 10% of current body weight": a change, not the weight
+    if fact == "observation" and c.unit in _TIME_UNITS and _measured_in(code) not in _TIME_UNITS:
+        return None  # "HIV-1 RNA < 50 copies/mL for 6 consecutive months": how long, not the viral load
     expr: dict[str, Any] = {
         "op": "compare",
         "fact": fact,

@@ -966,3 +966,17 @@ def test_low_dose_is_a_qualifier_no_record_states() -> None:
 def test_drugs_given_together_and_a_device_as_alternatives(medications: list[Any], expected: bool | None) -> None:
     text = "Insulin regimen involves either use of an insulin pump or Lantus (with short-acting insulin)"
     assert screen(text, medications=medications, complete=["medications"]) is expected
+
+
+def test_how_long_a_lab_value_held_is_for_a_person() -> None:
+    # ctgov NCT02071082: the viral load is compared; "for 6 consecutive months" is a history no single
+    # result holds, and had been compared with the viral load as "== 6 mo"
+    expr = logic("Maintained plasma HIV-1 RNA < 50 copies/mL for 6 consecutive months prior to the screening visit")
+    assert expr["op"] == "all"
+    compares = [a for a in expr["args"] if a["op"] == "compare"]
+    assert [(a["code"], a["comparator"], a["value"], a["unit"]) for a in compares] == [
+        ("LOINC:20447-9", "<", 50, "{copies}/mL")
+    ]
+    assert any(a["op"] == "manual" and "6 consecutive months" in a["reason"] for a in expr["args"])
+    on_record = [{"code": "LOINC:20447-9", "value": 20, "unit": "{copies}/mL", "date": "2025-02-20"}]
+    assert screen("Maintained plasma HIV-1 RNA < 50 copies/mL for 6 consecutive months", observations=on_record) is None

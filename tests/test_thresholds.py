@@ -319,6 +319,12 @@ CASES: list[tuple[str, str, list[tuple[Any, ...]]]] = [
         [("= or > 7 g/dl", ">=", 7, None, "g/dL")],
     ),
     ("ctgov:NCT00000651", "on phenytoin = or > 3 months", [("= or > 3 months", ">=", 3, None, "mo")]),
+    # ctgov NCT02071082: "consecutive" between the number and its time unit
+    (
+        "ctgov:NCT02071082",
+        "Receiving current antiretroviral regimen for at least 4 consecutive months",
+        [("at least 4 consecutive months", ">=", 4, None, "mo", {"kind": "duration"})],
+    ),
     (
         "ctgov:NCT00000662",
         "CD4+(T4) lymphocytes = or < 400 cells/mm3",
