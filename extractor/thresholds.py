@@ -60,6 +60,10 @@ _SKIP_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _AND_OR_END = re.compile(r"\b(?:and|or|and/or)$", re.IGNORECASE)
+_GROUP_NAME = re.compile(
+    r"\b(?:cohorts?|parts?|arms?|groups?|panels?|segments?)\s+(?:[A-Z]?\d+[A-Z]?\s*(?:,|and|or|&|/)\s*)*[A-Z]?$",
+    re.IGNORECASE,
+)
 _ENUMERATOR_AT_START = re.compile(r"^[\s\-*•]*$")
 
 
@@ -91,6 +95,8 @@ def _is_label(text: str, start: int, end: int) -> bool:
         return True  # "t(9;22)"
     if (start >= 1 and text[start - 1] in "®™+") or (start >= 2 and text[start - 1] == " " and text[start - 2] in "®™"):
         return True  # "NovoMix® 30", "groups 1+2"
+    if _GROUP_NAME.search(text, max(0, start - 40), start):
+        return True  # "Both Cohorts 1 and 2:", "Part 2", "Arm B1": which group, not a value
     return after[:1] == "+" and after[1:2].isdigit()  # "groups 1+2"
 
 

@@ -727,3 +727,15 @@ def test_a_range_with_an_open_bound_is_two_limits(text: str, expected: list[tupl
 def test_viral_loads_and_log_units(text: str, expected: tuple[Any, ...]) -> None:
     found = [f.constraint for f in extract(text)]
     assert [(c.concept["code"], c.comparator, c.value, c.unit) for c in found] == [expected]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Both Cohorts 1 and 2:",  # ctgov NCT02071082: a heading naming the cohorts
+        "Cohort 1 (HIV and HBV treatment naive) only:",
+        "Part 2 subjects",
+    ],
+)
+def test_a_group_number_is_no_value(text: str) -> None:
+    assert find_values(text) == []
