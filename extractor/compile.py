@@ -737,11 +737,16 @@ def _given_for(node: Criterion, base: int) -> list[dict[str, Any]]:
     return out
 
 
+_ANTI = re.compile(r"\banti[-\s]?$", re.IGNORECASE)
+
+
 def _indications(node: Criterion, base: int) -> set[tuple[int, int]]:
     """Spans of conditions named as what a drug or procedure is for, in an aside: "anti-arrhythmic drug
     therapy (for atrial fibrillation or any other arrhythmia)" asks about the drug, whatever it treats."""
     out: set[tuple[int, int]] = set()
     for e in node.entities:
+        if e["label"] == "Condition" and _ANTI.search(node.text, max(0, e["span"][0] - base - 6), e["span"][0] - base):
+            out.add(tuple(e["span"]))  # "anti-HIV treatment", "anti-HBV agents": what the drug is against
         if e["label"] not in ("Drug", "Procedure"):
             continue
         m = _INDICATION.match(node.text, e["span"][1] - base)

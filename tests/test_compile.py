@@ -980,3 +980,32 @@ def test_how_long_a_lab_value_held_is_for_a_person() -> None:
     assert any(a["op"] == "manual" and "6 consecutive months" in a["reason"] for a in expr["args"])
     on_record = [{"code": "LOINC:20447-9", "value": 20, "unit": "{copies}/mL", "date": "2025-02-20"}]
     assert screen("Maintained plasma HIV-1 RNA < 50 copies/mL for 6 consecutive months", observations=on_record) is None
+
+
+def test_what_an_anti_drug_is_against_is_not_asked() -> None:
+    # ctgov NCT02071082, a trial of HIV/HBV co-infected adults: "anti-HIV treatment" had compiled to
+    # not(has HIV infection), which every subject of the trial fails
+    expr = logic(
+        "No current or prior anti-HIV treatment, including antiretroviral medications received for prevention (PrEP)"
+    )
+    codes = {leaf.get("code") for leaf in _leaves(expr)}
+    assert "ICD10CM:B20" not in codes and "ATC:J05AE" in codes
+
+
+def test_old_antiretrovirals_by_their_abbreviations() -> None:
+    # gold NCT00002420 exclusion/3
+    expr = _exclusion(
+        "Have ever taken certain anti-HIV medications including non-nucleoside reverse transcriptase inhibitors "
+        "(NNRTIs), ddI, or d4T."
+    )
+    assert {leaf.get("code") for leaf in _leaves(expr)} == {"ATC:J05AG", "ATC:J05AF02", "ATC:J05AF04"}
+
+
+def _leaves(expr: dict[str, Any]) -> list[dict[str, Any]]:
+    if expr.get("op") in ("all", "any"):
+        return [leaf for arg in expr["args"] for leaf in _leaves(arg)]
+    if expr.get("op") == "not":
+        return _leaves(expr["arg"])
+    if expr.get("op") == "implies":
+        return [leaf for part in (expr.get("if"), expr.get("then")) if part for leaf in _leaves(part)]
+    return [expr]
