@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from itertools import pairwise
 from functools import cache
 from typing import Any
 
@@ -162,6 +163,7 @@ def apply_doc(node: Criterion, doc: Any) -> None:
             if e["span"][0] - base >= lead.end() and e["label"] not in ("Value", "Temporal"):
                 e["negated"] = True
     _examples_share_negation(text, entities, base)
+    _negative_test_of(text, entities, base)
     node.entities = entities
     constraints: list[Constraint] = []
     for found in doc._.constraints or []:
@@ -247,6 +249,25 @@ _NON_PREFIX = re.compile(r"\bnon(?:-|\s)?$", re.IGNORECASE)
 _EXAMPLES = re.compile(r"\b(?:including(?:\s+but\s+not\s+limited\s+to)?|such\s+as|e\.g\.|for\s+example)", re.I)
 _CLAUSE_END = re.compile(r"[;.:](?:\s|$)")
 _NEGATION_OPENS = re.compile(r"\W*(?:no|without|never|not)\b", re.IGNORECASE)
+
+
+_NEGATIVE_AFTER = re.compile(r"[\s)\]]*(?:negative|neg\b)", re.IGNORECASE)
+
+
+def _negative_test_of(text: str, entities: list[dict[str, Any]], base: int) -> None:
+    """ "Hepatitis A virus (HAV) immunoglobulin M (IgM) negative": a negative antibody test of a condition
+    negates the condition, which "negative" looks too far back to reach."""
+    concepts = [e for e in entities if e["label"] not in ("Value", "Temporal")]
+    for before, test in pairwise(concepts):
+        if (
+            before["label"] == "Condition"
+            and test["label"] == "Measurement"
+            and not (test.get("concept") or {}).get("code")
+            and test["negated"]
+            and not text[before["span"][1] - base : test["span"][0] - base].strip(" \t\n()[]")
+            and _NEGATIVE_AFTER.match(text, test["span"][1] - base)
+        ):
+            before["negated"] = True
 
 
 def _examples_share_negation(text: str, entities: list[dict[str, Any]], base: int) -> None:

@@ -234,6 +234,19 @@ def test_negative_after_what_it_negates(text: str, surface: str, expected: set[s
 
 
 @pytest.mark.parametrize(
+    ("text", "surface", "expected"),
+    [
+        # ctgov NCT02071082: "negative" is the antibody test's result, so the infection is negated too
+        ("Acute Hepatitis A virus (HAV) immunoglobulin M (IgM) negative", "Hepatitis A", {"negated"}),
+        ("Acute Hepatitis A virus (HAV) immunoglobulin M (IgM) negative", "IgM", {"negated"}),
+        ("Acute Hepatitis A virus (HAV) immunoglobulin M (IgM) positive", "Hepatitis A", set()),
+    ],
+)
+def test_a_negative_antibody_test_negates_its_infection(text: str, surface: str, expected: set[str]) -> None:
+    assert flags_of(text, surface) == expected
+
+
+@pytest.mark.parametrize(
     ("text", "condition"),
     [
         ("With an indication for cardioversion in the case of persistent AF", "in the case of persistent AF"),
