@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import logging
 import re
-from itertools import pairwise
 from functools import cache
+from itertools import pairwise
 from typing import Any
 
 from .model import Constraint, Criterion, ParsedTrial
