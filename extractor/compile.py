@@ -126,6 +126,14 @@ _CURRENT = re.compile(
 )
 
 
+# "No current or prior anti-HIV treatment": ever, not only now
+_EVER = re.compile(
+    r"\b(?:current(?:ly)?|ongoing|concurrent)\s+or\s+(?:prior|previous|past|former)\b"
+    r"|\b(?:prior|previous|past|former)\s+or\s+(?:current|ongoing|concurrent)\b",
+    re.IGNORECASE,
+)
+
+
 def _window_for(entity: dict[str, Any], constraints: list[Constraint]) -> dict[str, Any] | None:
     """The look-back (or look-ahead) window a criterion gives ``entity``, counted from a named event or ``as_of``.
 
@@ -175,7 +183,12 @@ def _has(entity: dict[str, Any], constraints: list[Constraint], text: str = "", 
     ago = window.pop("ago", False) if window is not None else False
     before = text[: max(0, entity["span"][0] - base)] if text else ""
     lead = _LIST_LEAD.match(before)
-    if window is None and kind != "condition" and (_CURRENT.search(before) or (lead and _NOW.search(lead.group()))):
+    if (
+        window is None
+        and kind != "condition"
+        and (_CURRENT.search(before) or (lead and _NOW.search(lead.group())))
+        and not _EVER.search(before)
+    ):
         window = {"comparator": "<=", "value": 0, "unit": "d", "reference": None, "direction": "before"}
     # "at least 4 weeks since prior chemotherapy": none in the last 4 weeks (none at all will do); but
     # "undergone transplantation at least 5 years ago" asks for one, that long ago

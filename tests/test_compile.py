@@ -1009,3 +1009,18 @@ def _leaves(expr: dict[str, Any]) -> list[dict[str, Any]]:
     if expr.get("op") == "implies":
         return [leaf for part in (expr.get("if"), expr.get("then")) if part for leaf in _leaves(part)]
     return [expr]
+
+
+@pytest.mark.parametrize(
+    ("text", "window"),
+    [
+        # ctgov NCT02071082: "current or prior" is at any time
+        ("No current or prior anti-HIV treatment, including antiretroviral medications", None),
+        ("Prior or current use of systemic corticosteroids", None),
+        ("Current use of systemic corticosteroids", {"comparator": "<=", "value": 0, "unit": "d"}),
+    ],
+)
+def test_current_or_prior_is_ever(text: str, window: dict[str, Any] | None) -> None:
+    leaves = [leaf for leaf in _leaves(logic(text)) if leaf["op"] == "has"]
+    got = [leaf["window"] and {k: leaf["window"][k] for k in ("comparator", "value", "unit")} for leaf in leaves]
+    assert leaves and all(w == window for w in got)
