@@ -1008,6 +1008,9 @@ _PREGNANCY = re.compile(r"pregnan|lactat|nursing|breast[-\s]?feed", re.IGNORECAS
 _OF_CHILDBEARING = re.compile(r"\s+(?:of\s+)?(?:child[-\s]?bearing|reproductive)")
 
 
+_MALE = re.compile(r"\b(?:males?|men|man|boys?)\b", re.IGNORECASE)
+
+
 def _about_pregnant_women(node: Criterion, core: dict[str, Any], base: int) -> bool:
     """Does the criterion name women as whom its pregnancy or lactation is about ("Pregnant or lactating
     female", "Female subject is pregnant ...")? Not "women of childbearing potential" (a further condition)."""
@@ -1018,9 +1021,15 @@ def _about_pregnant_women(node: Criterion, core: dict[str, Any], base: int) -> b
         and _FEMALE.fullmatch(e["text"].strip())
         and not _OF_CHILDBEARING.match(node.text, e["span"][1] - base)
     ]
-    return bool(women) and any(
-        str(leaf.get("code") or "").startswith("ICD10CM:Z33") or _PREGNANCY.search(leaf.get("reason") or "")
-        for leaf in _leaves_of(core)
+    # "adult males and non-pregnant and non-lactating females": men are admitted too, so not women alone
+    men = any(e["label"] == "Demographic" and _MALE.search(e["text"]) for e in node.entities)
+    return (
+        bool(women)
+        and not men
+        and any(
+            str(leaf.get("code") or "").startswith("ICD10CM:Z33") or _PREGNANCY.search(leaf.get("reason") or "")
+            for leaf in _leaves_of(core)
+        )
     )
 
 

@@ -1024,3 +1024,20 @@ def test_current_or_prior_is_ever(text: str, window: dict[str, Any] | None) -> N
     leaves = [leaf for leaf in _leaves(logic(text)) if leaf["op"] == "has"]
     got = [leaf["window"] and {k: leaf["window"][k] for k in ("comparator", "value", "unit")} for leaf in leaves]
     assert leaves and all(w == window for w in got)
+
+
+def test_pregnancy_of_women_beside_men_does_not_bind_women_only() -> None:
+    # ctgov NCT02071082: men are admitted too; before, the criterion compiled to all(sex female, ...)
+    expr = logic("HIV/HBV co-infected adult males and non-pregnant and non-lactating females")
+    assert {"op": "sex", "value": "female"} not in expr.get("args", [])
+    assert (
+        screen(
+            "HIV/HBV co-infected adult males and non-pregnant and non-lactating females",
+            sex="male",
+            conditions=[
+                {"code": "ICD10CM:B20", "onset": "2020-01-01"},
+                {"code": "ICD10CM:B18.1", "onset": "2020-01-01"},
+            ],
+        )
+        is not False
+    )
