@@ -1004,11 +1004,9 @@ _SHOWN_BY = re.compile(
 
 
 _FEMALE = re.compile(r"females?|wom[ae]n|female\s+(?:subjects?|patients?|participants?)", re.IGNORECASE)
+_MALE = re.compile(r"\b(?:males?|men|man|boys?)\b", re.IGNORECASE)
 _PREGNANCY = re.compile(r"pregnan|lactat|nursing|breast[-\s]?feed", re.IGNORECASE)
 _OF_CHILDBEARING = re.compile(r"\s+(?:of\s+)?(?:child[-\s]?bearing|reproductive)")
-
-
-_MALE = re.compile(r"\b(?:males?|men|man|boys?)\b", re.IGNORECASE)
 
 
 def _about_pregnant_women(node: Criterion, core: dict[str, Any], base: int) -> bool:

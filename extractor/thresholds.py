@@ -598,22 +598,29 @@ def _open_bounds(text: str, expr: ValueExpr, cmp_before: tuple[str, int] | None)
     "weight >= 50 to < 100 kg" is ``>= 50`` and ``< 100``; "> 10 ug/L to < 20 ug/L" is ``> 10``
     and ``< 20``; "12 to < 18 years" is ``>= 12`` and ``< 18``."""
     high = expr.high_comparator
-    if expr.value_high is None or expr.comparator not in ("between", ">", ">="):
-        return [expr]
     low_cmp = ">" if cmp_before is not None and cmp_before[0] == ">" else ">="
-    high_cmp = high[0] if high is not None else "<="
-    if (low_cmp, high_cmp) == (">=", "<="):
+    if (
+        high is None
+        or expr.value_high is None
+        or expr.value_high <= expr.value
+        or expr.comparator not in ("between", ">", ">=")
+        or (low_cmp, high[0]) == (">=", "<=")
+    ):
         return [expr]
-    if high is None or expr.value_high <= expr.value:
-        return [expr]
-    lower = replace(expr, comparator=low_cmp, value_high=None, end=high[1], high_comparator=None)
+    high_cmp, high_start = high
+    lower = replace(expr, comparator=low_cmp, value_high=None, end=high_start, high_comparator=None)
     sep = _RANGE_TAIL.search(text, lower.start, lower.end)
     if sep is not None and sep.start() > lower.value_start:
         lower.end = sep.start()
     upper = replace(
-        expr, comparator=high_cmp, value=expr.value_high, value_high=None, start=high[1], value_start=high[1]
+        expr,
+        comparator=high_cmp,
+        value=expr.value_high,
+        value_high=None,
+        start=high_start,
+        value_start=high_start,
+        high_comparator=None,
     )
-    upper.high_comparator = None
     return [lower, upper]
 
 

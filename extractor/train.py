@@ -275,6 +275,7 @@ def _unlabelled_texts(
 ) -> list[str]:
     """Criteria for the static vectors: ctgov's, Chia's and LCT's, without the trials of Chia's dev and test."""
     from .evaluate.lct import load_lct
+    from .evaluate.run import SHARED
     from .readers import open_input
 
     texts = [
@@ -283,8 +284,6 @@ def _unlabelled_texts(
         if not isinstance(r, Exception) and r.trial_id not in held and r.eligibility.strip()
     ]
     texts += [text for doc_id, text, _ in chia if trial_of(doc_id) not in held]
-    from .evaluate.run import SHARED
-
     lct = Path(directory).parent / "lct" if directory else SHARED / "lct"
     if lct.is_dir():
         texts += [text for doc_id, text, _ in load_lct(lct) if trial_of(doc_id) not in held]

@@ -10,7 +10,7 @@ import math
 from functools import cache
 from typing import Any
 
-from .errors import ExtractorError
+from .errors import ExtractorError, ResourceError
 from .rules import read_jsonl
 
 
@@ -45,7 +45,7 @@ def log_units() -> dict[str, str]:
     out = {row["ucum"]: row["log10_of"] for row in unit_rows() if "log10_of" in row}
     for unit, of in out.items():
         if of not in table or of in out:
-            raise ExtractorError(f"units.jsonl: {unit!r} is the log10 of {of!r}, which is no linear unit there")
+            raise ResourceError(f"{unit!r} is the log10 of {of!r}, which is no linear unit there", where="units.jsonl")
     return out
 
 

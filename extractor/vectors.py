@@ -103,16 +103,16 @@ def build(
     nlp = ner.blank()
     docs = token_lists(texts, nlp)
     vocab = vocabulary(docs, min_count)
-    table = svd_vectors(ppmi(cooccurrence(docs, vocab, window)), dim, seed)
+    data = svd_vectors(ppmi(cooccurrence(docs, vocab, window)), dim, seed)
     keys = [nlp.vocab.strings.add(w) for w in vocab]
-    table_ = Vectors(strings=nlp.vocab.strings, data=table, keys=keys)
+    table = Vectors(strings=nlp.vocab.strings, data=data, keys=keys)
     # spaCy looks vectors up by ORTH (a table's own key attribute is not saved with it): "Cirrhosis" and
     # "ECOG" share the row of "cirrhosis" and "ecog", as extra keys, not extra rows
     known = set(vocab)
     for row, word in enumerate(vocab):
         for variant in {word.capitalize(), word.upper()} - known:
-            table_.add(nlp.vocab.strings.add(variant), row=row)
+            table.add(nlp.vocab.strings.add(variant), row=row)
             known.add(variant)
-    nlp.vocab.vectors = table_
+    nlp.vocab.vectors = table
     nlp.to_disk(out)
     return {"texts": len(docs), "tokens": sum(map(len, docs)), "words": len(vocab), "dim": dim, "window": window}

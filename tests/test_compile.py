@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from extractor import parse_text
-from extractor.compile import compile_trial
+from extractor.compile import _leaves_of, compile_trial
 from extractor.patients import patient_from_json
 from extractor.screen import Screener
 
@@ -599,18 +599,6 @@ def test_chemotherapy_on_record_as_its_drugs() -> None:
     assert screen(text, medications=[], procedures=[], complete=["medications", "procedures"]) is True
 
 
-def test_only_a_procedure_is_given_as_drugs() -> None:
-    from extractor.errors import ResourceError
-    from extractor.lexicon import _load_one
-
-    row = (
-        '{"id": "x", "display": "X", "code": "ICD10CM:C50", "as_drugs": ["ATC:L01"], "synonyms": ["x"], '
-        '"abbreviations": []}'
-    )
-    with pytest.raises(ResourceError, match="as_drugs"):
-        _load_one("conditions", "Condition", row)
-
-
 def test_a_count_no_code_encodes_does_not_ask_for_its_concept() -> None:
     # NCT00004922 "No more than 2 prior chemotherapy regimens": a patient who had chemotherapy is not thereby in
     expr = logic("No more than 2 prior chemotherapy regimens")
@@ -718,16 +706,31 @@ def test_a_pdq_heading_names_what_a_bare_score_measures(item: str, code: str) ->
     assert expr["op"] == "compare" and expr["code"] == code
 
 
-def test_only_a_procedure_leaves_a_status_code() -> None:
+@pytest.mark.parametrize(
+    ("lexicon", "label", "row", "key"),
+    [
+        (
+            "procedures",
+            "Procedure",
+            '{"id": "x", "display": "X", "code": "SNOMED:234336002", "as_conditions": ["ATC:L01"], '
+            '"synonyms": ["x"], "abbreviations": []}',
+            "as_conditions",
+        ),
+        (
+            "conditions",
+            "Condition",
+            '{"id": "x", "display": "X", "code": "ICD10CM:C50", "as_drugs": ["ATC:L01"], "synonyms": ["x"], '
+            '"abbreviations": []}',
+            "as_drugs",
+        ),
+    ],
+)
+def test_only_a_procedure_is_given_as_drugs_or_status_codes(lexicon: str, label: str, row: str, key: str) -> None:
     from extractor.errors import ResourceError
     from extractor.lexicon import _load_one
 
-    row = (
-        '{"id": "x", "display": "X", "code": "SNOMED:234336002", "as_conditions": ["ATC:L01"], "synonyms": ["x"], '
-        '"abbreviations": []}'
-    )
-    with pytest.raises(ResourceError, match="as_conditions"):
-        _load_one("procedures", "Procedure", row)
+    with pytest.raises(ResourceError, match=key):
+        _load_one(lexicon, label, row)
 
 
 @pytest.mark.parametrize(
@@ -815,10 +818,7 @@ def test_criteria_under_a_cohort_heading_bind_that_cohort_only() -> None:
     ],
 )
 def test_how_a_diagnosis_was_shown_is_not_asked_for(text: str, codes: set[str]) -> None:
-    def leaves(e: dict[str, Any]) -> list[dict[str, Any]]:
-        return [e] if e["op"] in ("has", "manual", "compare") else [x for a in e["args"] for x in leaves(a)]
-
-    assert {leaf.get("code") for leaf in leaves(logic(text))} == codes
+    assert {leaf.get("code") for leaf in _leaves_of(logic(text))} == codes
 
 
 @pytest.mark.parametrize(
@@ -988,7 +988,7 @@ def test_what_an_anti_drug_is_against_is_not_asked() -> None:
     expr = logic(
         "No current or prior anti-HIV treatment, including antiretroviral medications received for prevention (PrEP)"
     )
-    codes = {leaf.get("code") for leaf in _leaves(expr)}
+    codes = {leaf.get("code") for leaf in _leaves_of(expr)}
     assert "ICD10CM:B20" not in codes and "ATC:J05AE" in codes
 
 
@@ -998,17 +998,7 @@ def test_old_antiretrovirals_by_their_abbreviations() -> None:
         "Have ever taken certain anti-HIV medications including non-nucleoside reverse transcriptase inhibitors "
         "(NNRTIs), ddI, or d4T."
     )
-    assert {leaf.get("code") for leaf in _leaves(expr)} == {"ATC:J05AG", "ATC:J05AF02", "ATC:J05AF04"}
-
-
-def _leaves(expr: dict[str, Any]) -> list[dict[str, Any]]:
-    if expr.get("op") in ("all", "any"):
-        return [leaf for arg in expr["args"] for leaf in _leaves(arg)]
-    if expr.get("op") == "not":
-        return _leaves(expr["arg"])
-    if expr.get("op") == "implies":
-        return [leaf for part in (expr.get("if"), expr.get("then")) if part for leaf in _leaves(part)]
-    return [expr]
+    assert {leaf.get("code") for leaf in _leaves_of(expr)} == {"ATC:J05AG", "ATC:J05AF02", "ATC:J05AF04"}
 
 
 @pytest.mark.parametrize(
@@ -1021,7 +1011,7 @@ def _leaves(expr: dict[str, Any]) -> list[dict[str, Any]]:
     ],
 )
 def test_current_or_prior_is_ever(text: str, window: dict[str, Any] | None) -> None:
-    leaves = [leaf for leaf in _leaves(logic(text)) if leaf["op"] == "has"]
+    leaves = [leaf for leaf in _leaves_of(logic(text)) if leaf["op"] == "has"]
     got = [leaf["window"] and {k: leaf["window"][k] for k in ("comparator", "value", "unit")} for leaf in leaves]
     assert leaves and all(w == window for w in got)
 
