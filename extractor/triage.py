@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +130,21 @@ def train(texts: list[str], labels: list[int], groups: list[str]) -> dict[str, A
     }
 
 
+@cache
+def _analyzers() -> tuple[Any, Any]:
+    words, chars = _vectorisers()
+    return words.build_analyzer(), chars.build_analyzer()
+
+
+@lru_cache(maxsize=2**18)
+def _index(gram: str) -> int:
+    """The column ``HashingVectorizer`` gives ``gram`` (signed murmurhash3 of its UTF-8 bytes, seed 0;
+    ``abs(h) % n``; Python's integers make ``abs(-2**31)`` exact, as sklearn special-cases it)."""
+    from sklearn.utils import murmurhash3_32
+
+    return abs(int(murmurhash3_32(gram, seed=0))) % N_FEATURES
+
+
 class TriageModel:
     def __init__(self, data: dict[str, Any]) -> None:
         import numpy as np
@@ -143,12 +158,24 @@ class TriageModel:
             self.weights[i] = w
 
     def scores(self, texts: list[str]) -> list[float]:
+        """``features(texts) @ weights + intercept``, without a sparse matrix: on a trial's few short criteria,
+        scipy's and sklearn's per-call overhead was most of the pipeline's triage time. Each block (words,
+        characters) is L2-normalised per text, as the vectorisers' ``norm="l2"``."""
+        import numpy as np
+
         if not texts:
             return []
-        # the same as features(texts) @ weights, without stacking the two blocks on every call
-        words, chars = _vectorisers()
-        margin = words.transform(texts) @ self.weights[:N_FEATURES] + chars.transform(texts) @ self.weights[N_FEATURES:]
-        return list(margin + self.intercept)
+        margin = np.full(len(texts), self.intercept)
+        for analyzer, offset in zip(_analyzers(), (0, N_FEATURES), strict=True):
+            grams = [[_index(g) for g in analyzer(t)] for t in texts]
+            rows = np.repeat(np.arange(len(texts)), [len(g) for g in grams])
+            columns = np.fromiter((i for g in grams for i in g), dtype=np.int64, count=len(rows))
+            # n-gram counts per (text, column): the squared norm of each text's row
+            keys, counts = np.unique(rows * N_FEATURES + columns, return_counts=True)
+            norm = np.sqrt(np.bincount(keys // N_FEATURES, weights=counts.astype(float) ** 2, minlength=len(texts)))
+            dot = np.bincount(rows, weights=self.weights[offset + columns], minlength=len(texts))
+            margin += np.divide(dot, norm, out=np.zeros(len(texts)), where=norm > 0)
+        return [float(m) for m in margin]
 
     def needs_person(self, texts: list[str]) -> list[float]:
         """Probability-like score (logistic of the margin, shifted so 0.5 is the chosen threshold)."""

@@ -49,3 +49,29 @@ def test_shipped_model_separates_the_obvious() -> None:
 def test_a_model_with_other_features_is_refused() -> None:
     with pytest.raises(ValueError, match="retrain"):
         triage.TriageModel({"version": 1, "n_features": 12, "threshold": 0, "intercept": 0, "weights": []})
+
+
+def test_scores_are_the_vectorisers_dot_product_exactly() -> None:
+    """``TriageModel.scores`` hashes n-grams itself (no sparse matrix per call); it must give what
+    ``features(texts) @ weights`` gives, for any weights, texts with non-ASCII characters and empty ones."""
+    import numpy as np
+
+    rng = np.random.default_rng(13)
+    columns = rng.choice(2 * triage.N_FEATURES, size=20_000, replace=False)
+    weights = [[int(i), float(w)] for i, w in zip(columns, rng.normal(size=columns.size), strict=True)]
+    model = triage.TriageModel(
+        {"version": 1, "n_features": triage.N_FEATURES, "threshold": 0.1, "intercept": -0.7, "weights": weights}
+    )
+    texts = [
+        triage.with_section("Serum creatinine ≤ 1.5 mg/dL or creatinine clearance ≥ 60 mL/min", "inclusion"),
+        triage.with_section("Known hypersensitivity to Tâ€™s or µg doses; café-au-lait spots", "exclusion"),
+        "",
+        "   ",
+        triage.with_section("Signed informed consent " * 30, "inclusion"),
+    ]
+    dense = np.zeros(2 * triage.N_FEATURES)
+    for i, w in weights:
+        dense[i] = w
+    expected = triage.features(texts) @ dense - 0.7
+    assert np.allclose(model.scores(texts), expected, rtol=0, atol=1e-9)
+    assert model.scores([]) == []
