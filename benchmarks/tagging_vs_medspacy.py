@@ -2,9 +2,10 @@
 
     python benchmarks/tagging_vs_medspacy.py [--limit 1000] [--corpus PATH]
 
-Ours: read the JSON line, clean, segment, tag entities and thresholds of every
-criterion (``parse_record(..., tag=True)``), once with the rules alone (``--no-ner``) and once
-with the trained recogniser of ``models/chia-ner`` (the default). medspaCy: ``medspacy.load()``
+Ours: the batch path of ``extractor parse trials.jsonl`` (``iter_parse``: read each JSON line, clean,
+segment, tag entities and thresholds of every criterion, triage), once with the rules alone (``--no-ner``)
+and once with the trained recogniser of ``models/chia-ner`` (the default); ``--per-trial`` tags each trial
+alone instead (``parse_record(..., tag=True)``), as the API does for one trial. medspaCy: ``medspacy.load()``
 (its default pipeline: PyRuSH sentence splitting, target matcher, ConText)
 over the same trials' eligibility texts with ``nlp.pipe``. Prints trials/s,
 the speed ratio and peak memory; asserts nothing. Run it pinned to one core
@@ -18,7 +19,9 @@ import json
 import resource
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 DEFAULT = Path(__file__).resolve().parents[1].parent / "shared" / "corpora" / "ctgov" / "trials.jsonl"
 
@@ -32,14 +35,27 @@ def main() -> int:
     ap.add_argument("--corpus", default=str(DEFAULT))
     ap.add_argument("--limit", type=int, default=1000)
     ap.add_argument("--skip-medspacy", action="store_true")
+    ap.add_argument("--per-trial", action="store_true", help="tag each trial alone, not in batches")
     args = ap.parse_args()
     lines = Path(args.corpus).read_bytes().splitlines()[: args.limit]
     n = len(lines)
     print(f"trials: {n}", flush=True)
 
-    from extractor.pipeline import parse_record
+    import tempfile
+
+    from extractor.pipeline import iter_parse, parse_record
     from extractor.readers import record_from_json
     from extractor.tagging import build_nlp
+
+    sample = Path(tempfile.mkdtemp(prefix="extractor-bench-")) / "trials.jsonl"
+    sample.write_bytes(b"\n".join(lines) + b"\n")
+
+    def trials(nlp: Any) -> Iterator[Any]:
+        if args.per_trial:
+            for i, line in enumerate(lines, 1):
+                yield parse_record(record_from_json(json.loads(line), f"line {i}"), tag=True, nlp=nlp)
+        else:
+            yield from iter_parse(sample, nlp=nlp)[1]
 
     timings: dict[bool, float] = {}
     for label, ner in (("rules only (--no-ner)", False), ("rules + NER (default)", True)):
@@ -48,14 +64,17 @@ def main() -> int:
         t_load = time.perf_counter() - t0
         t0 = time.perf_counter()
         constraints = entities = 0
-        for i, line in enumerate(lines, 1):
-            trial = parse_record(record_from_json(json.loads(line), f"line {i}"), tag=True, nlp=nlp)
+        for trial in trials(nlp):
+            if isinstance(trial, Exception):
+                raise SystemExit(f"benchmark: {trial}")
             for node in trial.walk():
                 constraints += len(node.constraints)
                 entities += len(node.entities)
         elapsed = timings[ner] = time.perf_counter() - t0
         print(f"extractor, {label}: load {t_load:.2f} s; {elapsed:.2f} s = {n / elapsed:,.0f} trials/s; "
               f"{entities} entities, {constraints} constraints; peak RSS so far {rss_mb():.0f} MB", flush=True)
+    sample.unlink()
+    sample.parent.rmdir()
     t_rules, t_ours = timings[False], timings[True]
     if args.skip_medspacy:
         return 0

@@ -92,16 +92,48 @@ def iter_parse(
     batch = open_input(path, fmt=fmt, encoding=encoding, max_bytes=max_bytes, max_chars=max_chars)
 
     def results() -> Iterator[ParsedTrial | ExtractorError]:
-        for item in batch.records:
-            if isinstance(item, ExtractorError):
-                yield item
-                continue
-            try:
-                yield parse_record(item, tag=tag, nlp=nlp)
-            except ExtractorError as e:
-                yield e
+        chunk: list[ParsedTrial | ExtractorError] = []
+        for record in batch.records:
+            item: ParsedTrial | ExtractorError = record if isinstance(record, ExtractorError) else _parse(record)
+            chunk.append(item)
+            if len(chunk) >= TAG_CHUNK:
+                yield from _tagged(chunk, tag, nlp)
+                chunk = []
+        yield from _tagged(chunk, tag, nlp)
 
     return batch.is_batch, results()
+
+
+def _parse(record: TrialRecord) -> ParsedTrial | ExtractorError:
+    try:
+        return parse_record(record)
+    except ExtractorError as e:
+        return e
+
+
+TAG_CHUNK = 64
+"""Trials of a batch tagged together (:func:`extractor.tagging.tag_trials`): the recogniser is faster on full
+batches, and a batch's output waits for at most this many trials."""
+
+
+def _tagged(
+    chunk: list[ParsedTrial | ExtractorError], tag: bool, nlp: Any
+) -> Iterator[ParsedTrial | ExtractorError]:
+    """``chunk`` in order, its parsed trials tagged together when ``tag``; should that fail, each is tagged
+    alone, so the one that fails is yielded as its error and the others as they are."""
+    if tag:
+        from .tagging import tag_trials
+
+        try:
+            tag_trials([t for t in chunk if isinstance(t, ParsedTrial)], nlp)
+        except ExtractorError:
+            for i, item in enumerate(chunk):
+                if isinstance(item, ParsedTrial):
+                    try:
+                        tag_trials([item], nlp)
+                    except ExtractorError as e:
+                        chunk[i] = e.at(item.source)
+    yield from chunk
 
 
 def parse_file(path: str | Path, **options: object) -> ParsedTrial:

@@ -95,3 +95,46 @@ def test_every_sample_trial_compiles_and_screens(record: dict) -> None:
     json.dumps(compile_trial(trial))
     verdict = Screener(trial).screen(patient_from_json({"id": "P", "as_of": "2025-03-01"}, "test"))
     assert verdict["eligible"] in (True, False, None)
+
+
+def test_batch_tagging_gives_what_each_trial_tagged_alone_gives() -> None:
+    """``iter_parse`` tags its trials' criteria together (``tag_trials``): the output must not depend on
+    which other trials share the batch."""
+    from extractor.output import trial_to_dict
+
+    def output(trial: ParsedTrial) -> str:
+        out = trial_to_dict(trial)
+        del out["source"]  # names the file and line, or the record
+        return json.dumps(out)
+
+    alone = [output(parse_record(record_from_json(r, r["nct_id"]), tag=True)) for r in RECORDS]
+    _, results = iter_parse(SAMPLE)
+    together = [output(t) for t in results if isinstance(t, ParsedTrial)]
+    assert together == alone
+    assert all('"constraints": [{' in j and '"needs_person": 0.' in j for j in together)
+
+
+def test_a_trial_whose_tagging_fails_is_reported_and_the_rest_of_its_batch_is_tagged(tmp_path: Path) -> None:
+    from extractor.errors import ExtractorError
+    from extractor.tagging import default_nlp
+
+    class Failing:
+        """The real pipeline, failing on one trial's criteria as a bad rule file or unit would."""
+
+        def pipe(self, texts: object) -> object:
+            for text in texts:  # type: ignore[attr-defined]
+                if "Xanthomonas" in text:
+                    raise ExtractorError("cannot tag this criterion", where="units.jsonl")
+                yield default_nlp()(text)
+
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+    bad = json.loads(lines[1])
+    bad["criteria"] = "Inclusion Criteria:\n\n  - infected with Xanthomonas\n  - age 18 or over"
+    path = tmp_path / "batch.jsonl"
+    path.write_text("\n".join([lines[0], json.dumps(bad), lines[2]]) + "\n", encoding="utf-8")
+    items = list(iter_parse(path, nlp=Failing())[1])
+    assert isinstance(items[1], ExtractorError) and "cannot tag this criterion" in str(items[1])
+    assert str(items[1]).startswith(str(path))  # located at the record
+    for item in (items[0], items[2]):
+        assert isinstance(item, ParsedTrial)
+        assert any(n.entities for n in item.walk())
