@@ -100,7 +100,9 @@ class ContextTagger:
         text = doc.user_data.get("extractor_text") or doc.text
         doc._.exception_scopes = exception_scopes(text)
         doc._.condition_scope = condition_prefix(text)
-        if not doc.ents or not self.any_cue.search(text):
+        # the mentions are the entities (``doc.ents`` rebuilds its spans from every token on each access)
+        entities = doc._.mentions if doc._.mentions is not None else doc.ents
+        if not entities or not self.any_cue.search(text):
             return doc  # nothing to modify, or nothing to modify it with
         return self.context(doc)
 

@@ -29,9 +29,12 @@ def make_ner(nlp: Language, name: str, *, model_path: str, labels: list[str]) ->
     return ModelTagger(nlp, name, model_path=model_path, labels=labels)
 
 
-def merge(doc: Doc, predicted: list[tuple[int, int, str]], labels: set[str]) -> list[Mention]:
-    """Mentions for the ``(start_char, end_char, label)`` predictions no existing entity or mention touches."""
-    taken = [(e.start_char, e.end_char) for e in doc.ents]
+def merge(
+    doc: Doc, predicted: list[tuple[int, int, str]], labels: set[str], ents: list[Any] | None = None
+) -> list[Mention]:
+    """Mentions for the ``(start_char, end_char, label)`` predictions no existing entity (``ents``, default
+    ``doc.ents``) or mention touches."""
+    taken = [(e.start_char, e.end_char) for e in (doc.ents if ents is None else ents)]
     taken.extend((m.start, m.end) for m in doc._.mentions or [])
     added = []
     for start, end, label in predicted:
@@ -79,10 +82,12 @@ class ModelTagger:
                 yield doc
 
     def _add(self, doc: Doc, predicted: list[tuple[int, int, str]]) -> None:
-        added = merge(doc, predicted, self.labels)
-        if not added:
+        if not predicted:
             return
         spans = list(doc.ents)
+        added = merge(doc, predicted, self.labels, spans)
+        if not added:
+            return
         for m in added:
             span = doc.char_span(m.start, m.end, label=m.concept.label)
             if span is not None:
