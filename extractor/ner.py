@@ -55,18 +55,19 @@ def config_text() -> str:
     return resources.files("extractor.resources").joinpath("ner.cfg").read_text(encoding="utf-8")
 
 
-def line_examples(
-    text: str, doc: BratDocument, labels: Iterable[str] = LABELS
-) -> list[tuple[str, list[tuple[int, int, str]]]]:
-    """One ``(line, [(start, end, label), ...])`` per non-empty line of a Chia document.
+Spans = list[tuple[int, int, str]]
 
-    Offsets are relative to the line; entities crossing a line break are dropped
-    (Chia has a handful), overlapping ones resolved later by length.
-    """
-    from .evaluate.chia import gold_entities
+LCT_LABELS = {"Condition-Name": "Condition", "Drug-Name": "Drug", "Procedure-Name": "Procedure"}
+"""LCT's name spans that mean what Chia's labels mean (``docs/corpus-mapping.md``)."""
+LCT_UNSURE = ("Observation-Name", "Immunization-Name", "Allergy-Name", "Organism-Name")
+"""LCT names whose Chia label varies: "Observation-Name" is Chia's Measurement ("BMI"), Observation ("smoker")
+or Condition ("pain"); "Allergy-Name" a drug or a food. Their tokens are left out of the loss (missing), neither
+an entity nor outside one."""
 
-    wanted = set(labels)
-    ents = [g for g in gold_entities(doc) if g.label in wanted]
+
+def _by_line(text: str, ents: list[tuple[int, int, str]]) -> list[tuple[str, Spans]]:
+    """``text`` cut at line breaks, each non-empty line with the ``(start, end, label)`` inside it (offsets
+    relative to the line; a span crossing a line break is dropped: Chia has a handful)."""
     out = []
     pos = 0
     for line in text.split("\n"):
@@ -75,31 +76,67 @@ def line_examples(
         stripped = line.rstrip("\r")
         if not stripped.strip():
             continue
-        inside = [
-            (g.start - start, g.end - start, g.label)
-            for g in ents
-            if start <= g.start and g.end <= start + len(stripped)
-        ]
+        inside = [(s - start, e - start, label) for s, e, label in ents if start <= s and e <= start + len(stripped)]
         out.append((stripped, inside))
     return out
 
 
-def to_doc(nlp: Any, text: str, spans: list[tuple[int, int, str]]) -> Doc:
-    """``text`` tokenised by ``nlp`` with ``spans`` as entities (token-expanded; longest wins on overlap)."""
+def line_examples(text: str, doc: BratDocument, labels: Iterable[str] = LABELS) -> list[tuple[str, Spans]]:
+    """One ``(line, [(start, end, label), ...])`` per non-empty line of a Chia document.
+
+    Overlapping entities are resolved later by length.
+    """
+    from .evaluate.chia import gold_entities
+
+    wanted = set(labels)
+    return _by_line(text, [(g.start, g.end, g.label) for g in gold_entities(doc) if g.label in wanted])
+
+
+def lct_line_examples(text: str, doc: BratDocument) -> list[tuple[str, Spans, Spans]]:
+    """One ``(line, entities, missing)`` per non-empty line of an LCT document: its condition, drug and
+    procedure names as entities (:data:`LCT_LABELS`), the names of :data:`LCT_UNSURE` as spans to leave out
+    of the loss."""
+    ents, unsure = [], []
+    for e in doc.entities.values():
+        if e.label in LCT_LABELS:
+            ents.append((e.start, e.end, LCT_LABELS[e.label]))
+        elif e.label in LCT_UNSURE:
+            unsure.append((e.start, e.end, "-"))
+    lines = _by_line(text, ents + unsure)
+    return [(line, [s for s in spans if s[2] != "-"], [s for s in spans if s[2] == "-"]) for line, spans in lines]
+
+
+def to_doc(nlp: Any, text: str, spans: Spans, missing: Spans | None = None) -> Doc:
+    """``text`` tokenised by ``nlp`` with ``spans`` as entities (token-expanded; longest wins on overlap) and the
+    tokens of ``missing`` (where no entity lies) unannotated, so the model is not taught they are outside one."""
     doc = nlp.make_doc(text)
-    made = []
-    for start, end, label in spans:
-        span = doc.char_span(start, end, label=label, alignment_mode="expand")
-        if span is not None and len(span):
-            made.append(span)
-    doc.ents = filter_spans(made)
+
+    def made(found: Spans, label: str | None = None) -> list[Any]:
+        out = []
+        for start, end, lab in found:
+            span = doc.char_span(start, end, label=label or lab, alignment_mode="expand")
+            if span is not None and len(span):
+                out.append(span)
+        return out
+
+    ents = filter_spans(made(spans))
+    taken = {i for e in ents for i in range(e.start, e.end)}
+    unsure = [s for s in filter_spans(made(missing or [], "MISSING")) if not taken.intersection(range(s.start, s.end))]
+    doc.set_ents(ents, missing=unsure, default="outside")
     return doc
 
 
 def build_docbins(
-    docs: Iterable[tuple[str, str, BratDocument]], split: dict[str, list[str]], out: Path
+    docs: Iterable[tuple[str, str, BratDocument]],
+    split: dict[str, list[str]],
+    out: Path,
+    *,
+    lct: Iterable[tuple[str, str, BratDocument]] = (),
 ) -> dict[str, int]:
-    """Write ``train.spacy`` / ``dev.spacy`` / ``test.spacy`` under ``out``; return lines per split."""
+    """Write ``train.spacy`` / ``dev.spacy`` / ``test.spacy`` under ``out``; return lines per split.
+
+    ``lct`` documents (:func:`lct_line_examples`) join the train split only (counted as ``train_lct``): model
+    selection and scores stay on Chia."""
     nlp = blank()
     of = {doc_id: name for name, ids in split.items() for doc_id in ids}
     bins = {name: DocBin(store_user_data=False) for name in split}
@@ -111,6 +148,10 @@ def build_docbins(
         for line, spans in line_examples(text, ann):
             bins[name].add(to_doc(nlp, line, spans))
             counts[name] += 1
+    for _, text, ann in lct:
+        for line, spans, missing in lct_line_examples(text, ann):
+            bins["train"].add(to_doc(nlp, line, spans, missing))
+            counts["train_lct"] = counts.get("train_lct", 0) + 1
     out.mkdir(parents=True, exist_ok=True)
     for name, db in bins.items():
         db.to_disk(out / f"{name}.spacy")

@@ -42,6 +42,47 @@ def test_overlapping_gold_keeps_the_longest_span() -> None:
     assert [(e.text, e.label_) for e in doc.ents] == [("breast cancer", "Condition")]
 
 
+# The first lines of LCT's NCT03860012 (text and the .ann lines of these spans as released)
+LCT_TEXT = (
+    "Inclusion Criteria:\n  1. inflammatory bowel disease\n  2. on methotrexate at appropriate dosing\n"
+    "  3. normal folate levels at onset of study\n"
+)
+LCT_ANN = (
+    "T13\tCondition 25 51\tinflammatory bowel disease\n"
+    "T14\tCondition-Name 25 51\tinflammatory bowel disease\n"
+    "T16\tDrug-Name 60 72\tmethotrexate\n"
+    "T18\tObservation-Name 107 120\tfolate levels\n"
+)
+
+
+def test_lct_names_map_to_our_labels_and_unsure_ones_are_left_out_of_the_loss() -> None:
+    examples = ner.lct_line_examples(LCT_TEXT, read_ann(LCT_ANN))
+    assert [line for line, _, _ in examples][1:] == [
+        "  1. inflammatory bowel disease",
+        "  2. on methotrexate at appropriate dosing",
+        "  3. normal folate levels at onset of study",
+    ]
+    nlp = ner.blank()
+    docs = [ner.to_doc(nlp, line, spans, missing) for line, spans, missing in examples]
+    assert [(e.text, e.label_) for d in docs for e in d.ents] == [
+        ("inflammatory bowel disease", "Condition"),  # the Condition event's span is not a label we learn
+        ("methotrexate", "Drug"),
+    ]
+    folate = docs[3]
+    # "folate levels" (Observation-Name: Chia would say Measurement) is neither an entity nor outside one
+    assert [(t.text, t.ent_iob_) for t in folate if t.text in ("normal", "folate", "levels")] == [
+        ("normal", "O"),
+        ("folate", ""),
+        ("levels", ""),
+    ]
+    # the missing annotation survives the DocBin that spacy train reads
+    from spacy.tokens import DocBin
+
+    stored = DocBin(store_user_data=False, docs=[folate]).to_bytes()
+    (back,) = DocBin().from_bytes(stored).get_docs(nlp.vocab)
+    assert [t.ent_iob_ for t in back] == [t.ent_iob_ for t in folate]
+
+
 def test_blank_uses_the_pipelines_tokenizer() -> None:
     assert [t.text for t in ner.blank()("AST>2.5 e.g. don't")] == [
         t.text for t in build_nlp(ner=False)("AST>2.5 e.g. don't")
@@ -153,3 +194,16 @@ def _walk(nodes: list) -> list:
         out.append(n)
         out.extend(_walk(n["children"]))
     return out
+
+
+def test_lct_lines_join_the_train_split_only(tmp_path: Path) -> None:
+    from spacy.tokens import DocBin
+
+    chia = [("NCT1_inc", CHIA_TEXT, read_ann(CHIA_ANN))]
+    split = {"train": [], "dev": ["NCT1_inc"], "test": []}
+    counts = ner.build_docbins(chia, split, tmp_path, lct=[("NCT03860012", LCT_TEXT, read_ann(LCT_ANN))])
+    assert counts == {"train": 0, "dev": 2, "test": 0, "train_lct": 4}
+    nlp = ner.blank()
+    train = list(DocBin().from_disk(tmp_path / "train.spacy").get_docs(nlp.vocab))
+    dev = list(DocBin().from_disk(tmp_path / "dev.spacy").get_docs(nlp.vocab))
+    assert [d.text for d in train][1] == "  1. inflammatory bowel disease" and len(dev) == 2
