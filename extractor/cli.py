@@ -152,7 +152,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             continue
         if name == "chia" and args.tagger == "compare":
             runs = {
-                mode: evaluate_chia(args.corpus_dir, split=args.split, limit=args.limit, mode=mode)
+                mode: evaluate_chia(args.corpus_dir, split=args.split, limit=args.limit, mode=mode, strict=args.strict)
                 for mode in ("rules", "model", "both")
             }
             results[name] = {mode: s.as_dict() for mode, s in runs.items()}
@@ -160,21 +160,36 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                 docs = runs["both"].info.get("documents", 0)
                 print(f"== Chia entities F1, split {args.split}, {docs} documents: rules alone | models alone | both")
                 print(side_by_side(runs))
+                print(_unscored(runs["both"]))
                 print()
             continue
         if name == "lct":
             scores = evaluate_lct(args.corpus_dir, split=args.split, limit=args.limit)
         else:
-            scores = evaluate_chia(args.corpus_dir, split=args.split, limit=args.limit, mode=args.tagger)
+            scores = evaluate_chia(
+                args.corpus_dir, split=args.split, limit=args.limit, mode=args.tagger, strict=args.strict
+            )
         results[name] = scores
         if not args.json:
             title = {"lct": "LCT thresholds (Eq-Comparison)", "chia": "Chia entities"}[name]
             print(f"== {title}, split {args.split}, {scores.info.get('documents', 0)} documents")
             print(scores.table())
+            if name == "chia":
+                print(_unscored(scores))
             print()
     if args.json:
         print(json.dumps({n: r if isinstance(r, dict) else r.as_dict() for n, r in results.items()}, indent=2))
     return EXIT_OK
+
+
+def _unscored(scores: Any) -> str:
+    if scores.info.get("strict"):
+        return "(strict: predictions inside Chia's unannotated whole-criterion spans are scored as false positives)"
+    n = scores.info.get("predictions_unannotated", 0)
+    return (
+        f"({n} predictions inside Chia's unannotated whole-criterion spans, such as Post-eligibility or "
+        "Informed_consent with no entity annotated inside, are not scored; --strict scores them)"
+    )
 
 
 def cmd_compile(args: argparse.Namespace) -> int:
@@ -215,9 +230,18 @@ def cmd_screen(args: argparse.Namespace) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .train import train_gazetteer, train_ner, train_triage
+    from .train import rescore_gazetteer, rescore_ner, train_gazetteer, train_ner, train_triage
 
     out = Path(args.out) if args.out else None
+    if args.rescore:
+        if args.artifact == "triage":
+            _error("--rescore is for ner and gazetteer (the triage card is written from its own test run)")
+            return EXIT_USAGE
+        report = (rescore_ner if args.artifact == "ner" else rescore_gazetteer)(args.corpus_dir, out)
+        both = report["test"]["both"]["criteria"]["overlap"]["micro"]["f1"]
+        card = f"{out or 'models/chia-' + args.artifact}/README.md"
+        print(f"test overlap micro F1 with the rules {both:.3f}; card in {card}")
+        return EXIT_OK
     if args.artifact == "ner":
         report = train_ner(
             args.corpus_dir,
@@ -226,6 +250,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             pretrain_epochs=args.pretrain_epochs,
             max_steps=args.max_steps,
             vectors=args.vectors,
+            lct=args.lct,
         )
         both = report["test"]["both"]["criteria"]["overlap"]["micro"]["f1"]
         print(
@@ -317,6 +342,12 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--limit", type=int, help="score only the first N documents")
     e.add_argument("--json", action="store_true", help="print the scores as JSON")
     e.add_argument(
+        "--strict",
+        action="store_true",
+        help="Chia entities: also score predictions inside Chia's unannotated whole-criterion spans (as false "
+        "positives), as a token-level comparison with published results does",
+    )
+    e.add_argument(
         "--tagger",
         choices=("compare", "both", "rules", "model", "gazetteer", "ner"),
         default="compare",
@@ -350,9 +381,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="NER: add static vectors learned from unlabelled criteria (better Chia F1, worse gold logic)",
     )
     t.add_argument(
+        "--lct",
+        action="store_true",
+        help="NER: add LCT's condition, drug and procedure names to Chia's train split (better Chia F1, worse "
+        "gold logic)",
+    )
+    t.add_argument(
         "--pretrain-epochs", type=int, default=0, help="NER: epochs of tok2vec pretraining on ctgov (default 0)"
     )
     t.add_argument("--max-steps", type=int, help="NER: cap on training steps (default: the config's)")
+    t.add_argument(
+        "--rescore",
+        action="store_true",
+        help="ner, gazetteer: score the shipped model again (today's lexicons and scoring) and rewrite its card, "
+        "without retraining",
+    )
     t.set_defaults(func=cmd_train)
     return parser
 

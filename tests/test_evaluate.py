@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,13 @@ import pytest
 from extractor.errors import FormatError, InputError
 from extractor.evaluate import split_ids, trial_of
 from extractor.evaluate.brat import load_corpus, read_ann, slice_text
-from extractor.evaluate.chia import evaluate_entities, gold_entities, gold_negations, load_chia
+from extractor.evaluate.chia import (
+    evaluate_entities,
+    gold_entities,
+    gold_negations,
+    load_chia,
+    unannotated_regions,
+)
 from extractor.evaluate.lct import (
     PredictedComparison,
     canonical_unit,
@@ -393,6 +400,38 @@ def test_evaluate_entities_exact_and_overlap() -> None:
     assert scores.info["predictions_other_label"] == 1
 
 
+# Real Chia criteria, re-based to one text: NCT00926523_exc's Post-eligibility span and NCT00806273_exc's, with
+# nothing annotated inside, and NCT01518946_exc's Non-query-able span, whose "enrollment failure" is annotated
+# (Condition T32), so its inside is annotated.
+WHOLE_TEXT = (
+    "Subject is unable to perform tasks associated with study\n"
+    "Unable to understand or sign consent form\n"
+    "Prior enrollment failure or randomization in this study."
+)
+WHOLE_ANN = """T1\tPost-eligibility 0 56\tSubject is unable to perform tasks associated with study
+T2\tPost-eligibility 57 98\tUnable to understand or sign consent form
+T3\tNon-query-able 99 155\tPrior enrollment failure or randomization in this study.
+T4\tCondition 105 123\tenrollment failure"""
+
+
+def test_unannotated_regions_are_whole_criterion_spans_with_nothing_inside() -> None:
+    assert unannotated_regions(read_ann(WHOLE_ANN)) == [(0, 56), (57, 98)]
+
+
+def test_predictions_inside_unannotated_regions_are_not_scored_unless_strict() -> None:
+    doc = read_ann(WHOLE_ANN)
+    assert WHOLE_TEXT[105:123] == "enrollment failure" and WHOLE_TEXT[127:140] == "randomization"
+    assert WHOLE_TEXT[29:34] == "tasks" and WHOLE_TEXT[86:93] == "consent"
+    pred = [(29, 34, "Procedure"), (86, 93, "Procedure"), (127, 140, "Procedure"), (105, 123, "Condition")]
+    scoped = evaluate_entities(lambda text: pred, [("NCT1_exc", WHOLE_TEXT, doc)])
+    assert scoped.info["predictions_unannotated"] == 2
+    # "randomization" lies where the annotators did annotate: a false positive either way
+    assert (scoped.micro("overlap").tp, scoped.micro("overlap").fp, scoped.micro("overlap").fn) == (1, 1, 0)
+    strict = evaluate_entities(lambda text: pred, [("NCT1_exc", WHOLE_TEXT, doc)], strict=True)
+    assert strict.info["predictions_unannotated"] == 0 and strict.info["strict"] is True
+    assert (strict.micro("overlap").tp, strict.micro("overlap").fp, strict.micro("overlap").fn) == (1, 3, 0)
+
+
 # --- split -------------------------------------------------------------------------------------------------------
 
 
@@ -434,3 +473,33 @@ def test_five_real_documents_of_each_corpus() -> None:
         entities += len(gold_entities(doc))
         negations += len(gold_negations(doc))
     assert entities > 0 and negations > 0
+
+
+def test_evaluate_chia_cli_says_what_it_left_unscored_and_strict_scores_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    if not CORPORA.is_dir():
+        pytest.skip(f"{CORPORA} is absent")
+    from extractor.cli import main
+
+    # the first 40 Chia documents hold whole-criterion spans with nothing annotated inside
+    args = ["evaluate", "chia", "--limit", "40", "--tagger", "rules", "--corpus-dir", str(CORPORA / "chia")]
+    assert main([*args, "--json"]) == 0
+    scoped = json.loads(capsys.readouterr().out)["chia"]
+    assert main([*args, "--json", "--strict"]) == 0
+    strict = json.loads(capsys.readouterr().out)["chia"]
+    assert scoped["info"]["strict"] is False and strict["info"]["strict"] is True
+    skipped = scoped["info"]["predictions_unannotated"]
+    assert skipped > 0 and strict["info"]["predictions_unannotated"] == 0
+    micro = [s["criteria"]["overlap"]["micro"] for s in (scoped, strict)]
+    assert micro[0]["tp"] == micro[1]["tp"] and micro[0]["fn"] == micro[1]["fn"]  # the gold is the same
+    assert micro[1]["fp"] - micro[0]["fp"] == skipped  # each one left out is a false positive when scored
+    assert main(args) == 0
+    assert f"({skipped} predictions inside Chia's unannotated whole-criterion spans" in capsys.readouterr().out
+
+
+def test_only_the_learned_taggers_can_be_rescored(capsys: pytest.CaptureFixture[str]) -> None:
+    from extractor.cli import main
+
+    assert main(["train", "triage", "--rescore"]) == 2
+    assert "--rescore is for ner and gazetteer" in capsys.readouterr().err

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..triage import TRIAGE_LABELS
 from .brat import BratDocument, Entity, load_corpus
 from .metrics import MODES, Counts, Scores, score_spans
 
@@ -35,6 +36,10 @@ LABELS: dict[str, str] = {
 """Chia entity label -> ours. Labels not listed are dropped."""
 
 OUR_LABELS: tuple[str, ...] = tuple(sorted(set(LABELS.values())))
+
+WHOLE_CRITERION_LABELS = TRIAGE_LABELS
+"""Chia's judgements of a whole criterion or clause (Non-query-able, Informed_consent, Post-eligibility, ...):
+spans whose inside the annotators mostly left unannotated (:func:`unannotated_regions`)."""
 
 
 @dataclass(slots=True)
@@ -120,10 +125,27 @@ def gold_negations(doc: BratDocument) -> list[GoldEntity]:
 Prediction = tuple[int, int, str]
 
 
+def unannotated_regions(doc: BratDocument) -> list[Span]:
+    """The spans of :data:`WHOLE_CRITERION_LABELS` inside which no other entity is annotated.
+
+    Chia marks 2,441 such spans ("Any concomitant medical condition that, according to the investigator, would
+    contraindicate participation": Post-eligibility) and annotates entities inside only 438 of them: the
+    rest were judged as a whole and never annotated further. Inside them there is no gold to agree with.
+    """
+    inner = [(e.start, e.end) for e in doc.entities.values() if e.label not in WHOLE_CRITERION_LABELS]
+    return [
+        (e.start, e.end)
+        for e in doc.entities.values()
+        if e.label in WHOLE_CRITERION_LABELS and not any(e.start <= s and t <= e.end for s, t in inner)
+    ]
+
+
 def evaluate_entities(
     predict: Callable[[str], Iterable[Prediction]],
     docs: Iterable[tuple[str, str, BratDocument]],
     labels: Iterable[str] | None = None,
+    *,
+    strict: bool = False,
 ) -> Scores:
     """Score ``predict(text) -> [(start, end, label), ...]`` against Chia entities, exact and overlap.
 
@@ -132,19 +154,25 @@ def evaluate_entities(
     two characters). Gold spans are covering spans (discontinuous entities
     included whole). Only ``labels`` (default: all of ours) are scored;
     predictions with other labels are counted under ``info["predictions_other_label"]``.
+    A prediction wholly inside an :func:`unannotated_regions` span is not scored (counted under
+    ``info["predictions_unannotated"]``) unless ``strict``, which scores it as a false positive.
     """
     wanted = set(labels) if labels is not None else set(OUR_LABELS)
     scores = Scores(rows={mode: {label: Counts() for label in sorted(wanted)} for mode in MODES})
     info = scores.info
-    info.update(documents=0, gold=0, predictions=0, predictions_other_label=0)
+    info.update(documents=0, gold=0, predictions=0, predictions_other_label=0, predictions_unannotated=0)
+    info["strict"] = strict
     for _doc_id, text, doc in docs:
         gold = [(g.start, g.end, g.label) for g in gold_entities(doc) if g.label in wanted]
+        skip = [] if strict else unannotated_regions(doc)
         predicted = []
         for start, end, label in predict(text):
-            if label in wanted:
-                predicted.append((int(start), int(end), label))
-            else:
+            if label not in wanted:
                 info["predictions_other_label"] += 1
+            elif any(s <= start and end <= t for s, t in skip):
+                info["predictions_unannotated"] += 1
+            else:
+                predicted.append((int(start), int(end), label))
         info["documents"] += 1
         info["gold"] += len(gold)
         info["predictions"] += len(predicted)

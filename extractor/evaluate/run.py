@@ -144,10 +144,28 @@ def evaluate_chia(
     limit: int | None = None,
     mode: str = "both",
     ner_path: str | None = None,
+    strict: bool = False,
 ) -> Scores:
+    """Entities against Chia; ``strict`` also scores what lies in its unannotated whole-criterion spans
+    (:func:`~extractor.evaluate.chia.unannotated_regions`) as false positives."""
     nlp = nlp_for(mode, ner_path)
     return evaluate_entities(
-        lambda text: predict_entities(text, nlp), _select(load_chia(corpus_dir("chia", directory)), split, limit)
+        lambda text: predict_entities(text, nlp),
+        _select(load_chia(corpus_dir("chia", directory)), split, limit),
+        strict=strict,
+    )
+
+
+def evaluate_chia_both_ways(
+    directory: str | None = None, *, split: str = "all", mode: str = "both", ner_path: str | None = None
+) -> tuple[Scores, Scores]:
+    """:func:`evaluate_chia` as scored by default and ``strict``, from one run of the tagger."""
+    nlp = nlp_for(mode, ner_path)
+    docs = list(_select(load_chia(corpus_dir("chia", directory)), split, None))
+    predicted = {text: predict_entities(text, nlp) for _, text, _ in docs}
+    return (
+        evaluate_entities(predicted.__getitem__, docs),
+        evaluate_entities(predicted.__getitem__, docs, strict=True),
     )
 
 
