@@ -145,6 +145,12 @@ def _index(gram: str) -> int:
     return abs(int(murmurhash3_32(gram, seed=0))) % N_FEATURES
 
 
+@lru_cache(maxsize=2**16)
+def _word_columns(word: str) -> tuple[int, ...]:
+    """The character-n-gram columns of one lower-cased word (the ``char_wb`` analyzer pads each word alone)."""
+    return tuple(_index(g) for g in _analyzers()[1](word))
+
+
 class TriageModel:
     def __init__(self, data: dict[str, Any]) -> None:
         import numpy as np
@@ -166,8 +172,13 @@ class TriageModel:
         if not texts:
             return []
         margin = np.full(len(texts), self.intercept)
-        for analyzer, offset in zip(_analyzers(), (0, N_FEATURES), strict=True):
-            grams = [[_index(g) for g in analyzer(t)] for t in texts]
+        words = _analyzers()[0]
+        blocks = (
+            (0, [[_index(g) for g in words(t)] for t in texts]),
+            # character n-grams never cross a word ("char_wb"): a word's columns are computed once
+            (N_FEATURES, [[i for w in t.lower().split() for i in _word_columns(w)] for t in texts]),
+        )
+        for offset, grams in blocks:
             rows = np.repeat(np.arange(len(texts)), [len(g) for g in grams])
             columns = np.fromiter((i for g in grams for i in g), dtype=np.int64, count=len(rows))
             # n-gram counts per (text, column): the squared norm of each text's row

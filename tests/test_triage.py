@@ -67,6 +67,7 @@ def test_scores_are_the_vectorisers_dot_product_exactly() -> None:
         triage.with_section("Known hypersensitivity to Tâ€™s or µg doses; café-au-lait spots", "exclusion"),
         "",
         "   ",
+        "İSTANBUL\u00a0criteria\t\tTwo  spaces\u2003em space\nnew line ÆØÅ ß",
         triage.with_section("Signed informed consent " * 30, "inclusion"),
     ]
     dense = np.zeros(2 * triage.N_FEATURES)
