@@ -715,8 +715,16 @@ _ALLERGY_CUE = re.compile(
 )
 
 
+_ALLERGY_AFTER = re.compile(
+    r"[\s-]*(?:allerg(?:y|ies)|hypersensitivit(?:y|ies)|intoleran(?:ce|t)|anaphylaxis)\b", re.IGNORECASE
+)
+_ALLERGEN_JOIN = re.compile(r"\s*(?:,|/|\bor\b|\band\b|\band/or\b)\s*", re.IGNORECASE)
+
+
 def _allergens(node: Criterion, base: int) -> list[dict[str, Any]]:
-    """Drugs named as what an allergy is to ("known allergy to any GLP 1 analogue, sitagliptin")."""
+    """Drugs named as what an allergy is to ("known allergy to any GLP 1 analogue, sitagliptin"), also before the
+    word ("No known Nifedipine allergy", "documented complete metformin intolerance", "penicillin or sulfa
+    allergy")."""
     out: list[dict[str, Any]] = []
     for cue in _ALLERGY_CUE.finditer(node.text):
         stop = re.search(r"[;.](?:\s|$)", node.text[cue.end() :])
@@ -724,6 +732,16 @@ def _allergens(node: Criterion, base: int) -> list[dict[str, Any]]:
         out += [
             e for e in node.entities if e["label"] == "Drug" and cue.end() <= e["span"][0] - base < end and e not in out
         ]
+    drugs = sorted((e for e in node.entities if e["label"] == "Drug"), key=lambda e: e["span"][0])
+    next_allergen: int | None = None  # where the drug after this one starts, when it is named as an allergen
+    for e in reversed(drugs):
+        after = e["span"][1] - base
+        named = _ALLERGY_AFTER.match(node.text, after) is not None or (
+            next_allergen is not None and _ALLERGEN_JOIN.fullmatch(node.text, after, next_allergen) is not None
+        )
+        if named and e not in out:
+            out.append(e)
+        next_allergen = e["span"][0] - base if named else None
     return out
 
 

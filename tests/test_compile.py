@@ -482,6 +482,22 @@ def test_what_an_allergy_is_to_is_not_an_exposure() -> None:
     assert "allergen is not on record" in str(logic(text))
 
 
+@pytest.mark.parametrize(
+    ("text", "drug", "expected"),
+    [
+        ("No known Nifedipine allergy.", "ATC:C08CA05", True),  # NCT00496184 inclusion 4
+        ("have documented complete metformin intolerance", "ATC:A10BA02", None),  # NCT02131272: no code, a person
+        ("Documented penicillin or aspirin allergy.", "ATC:B01AC06", False),  # NCT00924001, a second allergen joined
+    ],
+)
+def test_a_drug_named_before_allergy_is_the_allergen_not_an_exposure(text: str, drug: str, expected: bool) -> None:
+    # before, the drug was asked for beside the allergy: any(has the drug, has an allergy), so a patient on
+    # nifedipine failed "No known Nifedipine allergy" and one on aspirin met "aspirin allergy"
+    assert '"medication"' not in json.dumps(logic(text))
+    on_it = [{"code": drug, "start": "2024-01-01", "end": None}]
+    assert screen(text, medications=on_it, conditions=[], complete=["medications", "conditions"]) is expected
+
+
 def test_what_a_drug_was_given_for_is_a_manual_part() -> None:
     # showcase exclusion 15/3 "Steroids as a preventive medication for allergic reactions ..."
     expr = logic("Steroids as a preventive medication for allergic reactions")
