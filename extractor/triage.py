@@ -136,7 +136,7 @@ def _analyzers() -> tuple[Any, Any]:
     return words.build_analyzer(), chars.build_analyzer()
 
 
-@lru_cache(maxsize=2**18)
+@lru_cache(maxsize=2**16)
 def _index(gram: str) -> int:
     """The column ``HashingVectorizer`` gives ``gram`` (signed murmurhash3 of its UTF-8 bytes, seed 0;
     ``abs(h) % n``; Python's integers make ``abs(-2**31)`` exact, as sklearn special-cases it)."""
@@ -145,7 +145,7 @@ def _index(gram: str) -> int:
     return abs(int(murmurhash3_32(gram, seed=0))) % N_FEATURES
 
 
-@lru_cache(maxsize=2**16)
+@lru_cache(maxsize=2**15)
 def _word_columns(word: str) -> tuple[int, ...]:
     """The character-n-gram columns of one lower-cased word (the ``char_wb`` analyzer pads each word alone)."""
     return tuple(_index(g) for g in _analyzers()[1](word))
