@@ -96,14 +96,12 @@ def lct_line_examples(text: str, doc: BratDocument) -> list[tuple[str, Spans, Sp
     """One ``(line, entities, missing)`` per non-empty line of an LCT document: its condition, drug and
     procedure names as entities (:data:`LCT_LABELS`), the names of :data:`LCT_UNSURE` as spans to leave out
     of the loss."""
-    ents, unsure = [], []
-    for e in doc.entities.values():
-        if e.label in LCT_LABELS:
-            ents.append((e.start, e.end, LCT_LABELS[e.label]))
-        elif e.label in LCT_UNSURE:
-            unsure.append((e.start, e.end, "-"))
-    lines = _by_line(text, ents + unsure)
-    return [(line, [s for s in spans if s[2] != "-"], [s for s in spans if s[2] == "-"]) for line, spans in lines]
+    ents = [(e.start, e.end, LCT_LABELS[e.label]) for e in doc.entities.values() if e.label in LCT_LABELS]
+    unsure = [(e.start, e.end, e.label) for e in doc.entities.values() if e.label in LCT_UNSURE]
+    return [
+        (line, spans, missing)
+        for (line, spans), (_, missing) in zip(_by_line(text, ents), _by_line(text, unsure), strict=True)
+    ]
 
 
 def to_doc(nlp: Any, text: str, spans: Spans, missing: Spans | None = None) -> Doc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import platform
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -34,28 +35,49 @@ def train_gazetteer(directory: str | None = None, out: Path | None = None) -> di
 
 
 def _score_gazetteer(report: dict[str, Any], chia: str, out: Path) -> dict[str, Any]:
-    modes = ("rules", "gazetteer", "both")
-    both_ways = {mode: evaluate_chia_both_ways(chia, split="test", mode=mode) for mode in modes}
     # the card's "model" column: this gazetteer alone
-    scores = {"model" if m == "gazetteer" else m: scoped for m, (scoped, _) in both_ways.items()}
-    strict = {"model" if m == "gazetteer" else m: s for m, (_, s) in both_ways.items()}
-    report["test"] = {mode: s.as_dict() for mode, s in scores.items()}
-    report["test_strict"] = {mode: s.as_dict() for mode, s in strict.items()}
+    modes = {"rules": "rules", "model": "gazetteer", "both": "both"}
+    return _write_scores(report, chia, out, modes, None, lambda scores, strict: _card(report, scores, strict, out))
+
+
+def _write_scores(
+    report: dict[str, Any],
+    chia: str,
+    out: Path,
+    modes: dict[str, str],
+    ner_path: str | None,
+    card: Callable[[dict[str, Any], dict[str, Any]], str],
+) -> dict[str, Any]:
+    """Score each tagger of ``modes`` (card column -> :func:`evaluate_chia` mode) on Chia's test split, as scored
+    by default and ``strict``; write both into ``report.json`` and the ``card`` (scores, strict) into README.md."""
+    both_ways = {
+        column: evaluate_chia_both_ways(chia, split="test", mode=mode, ner_path=ner_path)
+        for column, mode in modes.items()
+    }
+    scores = {column: scoped for column, (scoped, _) in both_ways.items()}
+    strict = {column: s for column, (_, s) in both_ways.items()}
+    report["test"] = {column: s.as_dict() for column, s in scores.items()}
+    report["test_strict"] = {column: s.as_dict() for column, s in strict.items()}
     report["scored"] = date.today().isoformat()
     (out / "report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
-    (out / "README.md").write_text(_card(report, scores, strict, out), encoding="utf-8")
+    (out / "README.md").write_text(card(scores, strict), encoding="utf-8")
+    return report
+
+
+def _saved_report(out: Path, artifact: Path, what: str) -> dict[str, Any]:
+    """The ``report.json`` beside a trained ``artifact``, for scoring it again (``what``: the train command's)."""
+    path = out / "report.json"
+    if not artifact.exists() or not path.exists():
+        raise ExtractorError(f"no trained {what} with a report to score (run 'extractor train {what}')", where=str(out))
+    report: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return report
 
 
 def rescore_gazetteer(directory: str | None = None, out: Path | None = None) -> dict[str, Any]:
     """Score the learned gazetteer in ``out`` again with today's lexicons and scoring, without relearning it."""
     out = out or gazetteer.DEFAULT_DIR
-    path = out / "report.json"
-    if not (out / "gazetteer.jsonl").exists() or not path.exists():
-        raise ExtractorError(
-            "no learned gazetteer with a report to score (run 'extractor train gazetteer')", where=str(out)
-        )
-    return _score_gazetteer(json.loads(path.read_text(encoding="utf-8")), str(corpus_dir("chia", directory)), out)
+    report = _saved_report(out, out / "gazetteer.jsonl", "gazetteer")
+    return _score_gazetteer(report, str(corpus_dir("chia", directory)), out)
 
 
 def _f1_table(scores: dict[str, Any]) -> str:
@@ -250,8 +272,8 @@ def train_ner(
         if lct:
             from .evaluate.lct import load_lct
 
-            lct_dir = str(Path(directory).parent / "lct") if directory else None
-            lct_docs = [d for d in load_lct(corpus_dir("lct", lct_dir)) if trial_of(d[0]) not in held]
+            lct_dir = corpus_dir("lct", str(_lct_beside(directory)))
+            lct_docs = [d for d in load_lct(lct_dir) if trial_of(d[0]) not in held]
         report["lines"] = ner.build_docbins(docs, split, work, lct=lct_docs)
         if vectors:
             t0 = time.perf_counter()
@@ -294,19 +316,10 @@ def _score_ner(report: dict[str, Any], chia: str, out: Path) -> dict[str, Any]:
     from .tagging import default_nlp
 
     default_nlp.cache_clear()
-    model = str(out / "model")
-    both_ways = {mode: evaluate_chia_both_ways(chia, split="test", mode=mode, ner_path=model) for mode in NER_MODES}
-    scores = {mode: scoped for mode, (scoped, _) in both_ways.items()}
-    report["test"] = {mode: s.as_dict() for mode, s in scores.items()}
-    report["test_strict"] = {mode: strict.as_dict() for mode, (_, strict) in both_ways.items()}
-    report["scored"] = date.today().isoformat()
-    (out / "report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
-    strict = {mode: s for mode, (_, s) in both_ways.items()}
-    (out / "README.md").write_text(_ner_card(report, scores, strict), encoding="utf-8")
-    return report
-
-
-NER_MODES = ("rules", "ner", "model", "both")
+    modes = {mode: mode for mode in ("rules", "ner", "model", "both")}
+    return _write_scores(
+        report, chia, out, modes, str(out / "model"), lambda scores, strict: _ner_card(report, scores, strict)
+    )
 
 
 def rescore_ner(directory: str | None = None, out: Path | None = None) -> dict[str, Any]:
@@ -315,10 +328,8 @@ def rescore_ner(directory: str | None = None, out: Path | None = None) -> dict[s
     from . import ner
 
     out = out or ner.DEFAULT_DIR
-    path = out / "report.json"
-    if not (out / "model" / "config.cfg").exists() or not path.exists():
-        raise ExtractorError("no trained NER model with a report to score (run 'extractor train ner')", where=str(out))
-    return _score_ner(json.loads(path.read_text(encoding="utf-8")), str(corpus_dir("chia", directory)), out)
+    report = _saved_report(out, out / "model" / "config.cfg", "ner")
+    return _score_ner(report, str(corpus_dir("chia", directory)), out)
 
 
 def _unlabelled_texts(
@@ -326,7 +337,6 @@ def _unlabelled_texts(
 ) -> list[str]:
     """Criteria for the static vectors: ctgov's, Chia's and LCT's, without the trials of Chia's dev and test."""
     from .evaluate.lct import load_lct
-    from .evaluate.run import SHARED
     from .readers import open_input
 
     texts = [
@@ -335,10 +345,17 @@ def _unlabelled_texts(
         if not isinstance(r, Exception) and r.trial_id not in held and r.eligibility.strip()
     ]
     texts += [text for doc_id, text, _ in chia if trial_of(doc_id) not in held]
-    lct = Path(directory).parent / "lct" if directory else SHARED / "lct"
+    lct = _lct_beside(directory)
     if lct.is_dir():
         texts += [text for doc_id, text, _ in load_lct(lct) if trial_of(doc_id) not in held]
     return texts
+
+
+def _lct_beside(chia: str | None) -> Path:
+    """The LCT corpus folder beside the Chia folder ``chia`` (default: the shared corpora's)."""
+    from .evaluate.run import SHARED
+
+    return Path(chia).parent / "lct" if chia else SHARED / "lct"
 
 
 def _counts(by_split: dict[str, int]) -> str:
