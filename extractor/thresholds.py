@@ -103,6 +103,13 @@ def _is_label(text: str, start: int, end: int) -> bool:
 _RANGE = re.compile(r"\s*(?:-|–|~|to|through|and)\s*(?:[<≤]=?\s*)?", re.IGNORECASE)
 _LIST_RANGE = re.compile(r"(?:\s*,\s*(?:\d+)){0,6}\s*,?\s*(?:or|and)\s*(?P<last>\d+)\b")
 _DIGIT_LIST = re.compile(r"(?:,\s?\d\b)*,\s?(?P<last>\d)\b(?![.,]\d)")  # Chia's "ECOG 0,1", "0,1,2"
+_ROMAN = r"(?:class\s+|grade\s+|stage\s+)?(?:IV|V|I{1,3})\b"
+_ROMAN_NEXT = re.compile(r"(?:class\s+|grade\s+|stage\s+)?(?P<roman>IV|V|I{1,3})\b", re.IGNORECASE)
+"""A class after a class's range sign ("NYHA class III-IV"); a numeral alone elsewhere may be a word ("IV")."""
+_ROMAN_LIST = re.compile(
+    r"(?:\s*,\s*" + _ROMAN + r"){0,3}\s*,?\s*(?:or|and|and/or)\s+(?P<last>" + _ROMAN + r")", re.IGNORECASE
+)
+"""More classes after a first ("NYHA CHF Class III or IV", "class II, III or IV")."""
 
 
 def _consecutive(first: float | int, listed: str) -> bool:
@@ -119,7 +126,13 @@ _ULN = re.compile(
     r"(?:\s*\(\s*I?(?:ULN|LLN)\s*\))?",
     re.IGNORECASE,
 )
-_BETWEEN_BEFORE = re.compile(r"(?:between|from|range\s+of|ranging\s+from|aged|ages|age)\s*$", re.IGNORECASE)
+_BETWEEN_BEFORE = re.compile(
+    # "between and including 35 and 85 years" (NCT01401517)
+    r"(?:between(?:\s+and\s+including)?|from|range\s+of|ranging\s+from|aged|ages|age)\s*$",
+    re.IGNORECASE,
+)
+_BETWEEN_REACH = 36
+"""How far before a range its "between" may start ("between and including " is 22 characters)."""
 _SEXES = r"males?|females?|men|women|man|woman|boys|girls"
 _WHEN = re.compile(
     r"\s*,?\s*(?:\(\s*(?P<psex>" + _SEXES + r")\s*\)"
@@ -439,6 +452,8 @@ def find_values(text: str) -> list[ValueExpr]:
                 j = j2
         else:
             second = _NUMBER.match(text, rng.end()) if rng else None
+            # "III-IV": the class after the first, which _NUMBER reads only after "class"
+            roman_high = _ROMAN_NEXT.match(text, rng.end()) if rng and m.group("roman") else None
             if (
                 rng
                 and second
@@ -448,11 +463,21 @@ def find_values(text: str) -> list[ValueExpr]:
                 expr.value_high = _number(second)
                 expr.high_comparator = _upper_comparator(rng)
                 j = second.end()
+            elif rng and roman_high and _range_ok(text, j, rng, cmp_before):
+                expr.value_high = _ROMAN_VALUES[roman_high.group("roman").upper()]
+                expr.high_comparator = _upper_comparator(rng)
+                j = roman_high.end()
             else:
                 lst = _LIST_RANGE.match(text, j) or _DIGIT_LIST.match(text, j)
+                classes = _ROMAN_LIST.match(text, j) if m.group("roman") else None
                 if lst and (cmp_before is None or cmp_before[0] == "==") and _consecutive(value, lst.group()):
                     expr.value_high = int(lst.group("last"))
                     j = lst.end()
+                elif classes and (cmp_before is None or cmp_before[0] == "=="):
+                    listed = [_ROMAN_VALUES[r.upper()] for r in re.findall(r"IV|V|I{1,3}", classes.group(), re.I)]
+                    if all(b - a == 1 for a, b in pairwise([value, *listed])):  # "III or IV", not "I or III"
+                        expr.value_high = listed[-1]
+                        j = classes.end()
             unit = _match_unit(text, j)
             if unit is None and expr.value_high is not None and text[j : j + 1] == ")":
                 unit = _match_unit(text, j + 1)  # "between (16-24) weeks"
@@ -496,13 +521,13 @@ def find_values(text: str) -> list[ValueExpr]:
         if expr.value_high is not None:
             if (
                 expr.comparator in (None, "==")
-                or _BETWEEN_BEFORE.search(text, max(0, expr.start - 20), expr.start)
+                or _BETWEEN_BEFORE.search(text, max(0, expr.start - _BETWEEN_REACH), expr.start)
                 or _WITHIN_RANGE.match(text, expr.start, expr.value_start)
                 # "Body mass index ≥ 18.5 to ≤ 35.0 kg/m2": both bounds inclusive, so between them
                 or (expr.comparator == ">=" and expr.high_comparator is not None)
             ):  # "within 1 to 2 weeks": between the two, not within the first
                 expr.comparator = "between"
-                b = _BETWEEN_BEFORE.search(text, max(0, expr.start - 20), expr.start)
+                b = _BETWEEN_BEFORE.search(text, max(0, expr.start - _BETWEEN_REACH), expr.start)
                 if b and b.group().lower().startswith(("between", "from", "range")):
                     expr.start = b.start()
             if expr.value_high < expr.value:
@@ -630,7 +655,9 @@ def _range_ok(text: str, j: int, rng: re.Match[str], cmp_before: tuple[str, int]
         # "between 11 and 42 weeks" (not "AST and ALT"; not "> 18 and < 65")
         return (
             re.search(
-                r"\bbetween\s+(?:the\s+ages?\s+of\s+)?[\d.,]+\s*\S{0,12}\s*$", text[max(0, j - 50) : j], re.IGNORECASE
+                r"\bbetween\s+(?:and\s+including\s+)?(?:the\s+ages?\s+of\s+)?[\d.,]+\s*\S{0,12}\s*$",
+                text[max(0, j - 50) : j],
+                re.IGNORECASE,
             )
             is not None
         )

@@ -739,3 +739,43 @@ def test_viral_loads_and_log_units(text: str, expected: tuple[Any, ...]) -> None
 )
 def test_a_group_number_is_no_value(text: str) -> None:
     assert find_values(text) == []
+
+
+@pytest.mark.parametrize(
+    ("source", "sentence", "expected"),
+    [
+        # before: "== 85", so only 85-year-olds were eligible
+        (
+            "ctgov:NCT01401517 inclusion",
+            "The subject is between and including 35 and 85 years of age.",
+            [("between and including 35 and 85 years of age", "between", 35, 85, "a")],
+        ),
+        # before: "== 3" for each, so class IV (and III in "II, III or IV") was not excluded
+        ("ctgov:NCT01401517 exclusion", "NYHA CHF Class III or IV.", [("III or IV", "between", 3, 4, None)]),
+        (
+            "ctgov trials.jsonl (3 trials)",
+            "No New York Heart Association class III-IV heart disease",
+            [("III-IV", "between", 3, 4, None)],
+        ),
+        ("constructed", "NYHA class II, III or IV", [("II, III or IV", "between", 2, 4, None)]),
+    ],
+)
+def test_ranges_and_lists_of_classes(source: str, sentence: str, expected: list[tuple[Any, ...]]) -> None:
+    got = [(sentence[e.start : e.end], e.comparator, e.value, e.value_high, e.unit) for e in find_values(sentence)]
+    assert got == expected, source
+
+
+@pytest.mark.parametrize(
+    ("sentence", "value"),
+    [
+        ("NYHA class I or III", (1, None)),  # not consecutive: no range
+        ("Grade I-II toxicity", (1, 2)),
+    ],
+)
+def test_a_class_list_is_a_range_only_when_consecutive(sentence: str, value: tuple[int, int | None]) -> None:
+    (expr,) = find_values(sentence)
+    assert (expr.value, expr.value_high) == value
+
+
+def test_a_numeral_after_or_is_no_class_without_a_first_one() -> None:
+    assert find_values("oral or IV antibiotics") == []
